@@ -1,0 +1,138 @@
+"""Domain services: the only functions that change the operational store.
+
+Plain functions with keyword-only arguments; the caller passes a ``session`` and commits
+(services flush). Every change writes an audit row in the same transaction.
+"""
+
+from operational.services._core import record_history
+from operational.services.billing import (
+    issue_credit_note,
+    issue_invoice,
+    outstanding,
+    record_payment,
+)
+from operational.services.crm import (
+    create_customer,
+    create_employee,
+    update_customer,
+    update_employee,
+)
+from operational.services.crm_flow import (
+    LeadConversionResult,
+    change_stage,
+    close_ticket,
+    convert_lead,
+    create_campaign,
+    create_contact,
+    create_lead,
+    create_opportunity,
+    log_activity,
+    open_ticket,
+    resolve_ticket,
+    set_lead_status,
+    start_ticket,
+    update_campaign,
+    update_contact,
+    update_lead,
+    update_opportunity,
+    update_ticket,
+)
+from operational.services.erp import (
+    create_product,
+    create_supplier,
+    update_product,
+    update_supplier,
+)
+from operational.services.oa import (
+    approve_request,
+    approved_request,
+    cancel_task,
+    close_rule_task,
+    complete_task,
+    create_approval_request,
+    create_task,
+    raise_rule_task,
+    reject_request,
+    start_task,
+    submit_approval,
+    update_task,
+)
+from operational.services.purchasing import (
+    cancel_purchase_order,
+    create_purchase_order,
+    pay_supplier,
+    place_purchase_order,
+    receive_goods,
+)
+from operational.services.sales import (
+    ConfirmResult,
+    cancel_order,
+    confirm_order,
+    create_sales_order,
+    mark_delivered,
+    record_delivery,
+)
+from operational.services.stock import adjust_stock, receive_stock, stock_on_hand
+from operational.services.tx import is_transient, run_in_transaction
+
+__all__ = [
+    "ConfirmResult",
+    "LeadConversionResult",
+    "adjust_stock",
+    "approve_request",
+    "approved_request",
+    "cancel_order",
+    "cancel_purchase_order",
+    "cancel_task",
+    "change_stage",
+    "close_rule_task",
+    "close_ticket",
+    "complete_task",
+    "confirm_order",
+    "convert_lead",
+    "create_approval_request",
+    "create_campaign",
+    "create_contact",
+    "create_customer",
+    "create_employee",
+    "create_lead",
+    "create_opportunity",
+    "create_product",
+    "create_purchase_order",
+    "create_sales_order",
+    "create_supplier",
+    "create_task",
+    "is_transient",
+    "issue_credit_note",
+    "issue_invoice",
+    "log_activity",
+    "mark_delivered",
+    "open_ticket",
+    "outstanding",
+    "pay_supplier",
+    "place_purchase_order",
+    "raise_rule_task",
+    "receive_goods",
+    "receive_stock",
+    "record_delivery",
+    "record_history",
+    "record_payment",
+    "reject_request",
+    "resolve_ticket",
+    "run_in_transaction",
+    "set_lead_status",
+    "start_task",
+    "start_ticket",
+    "stock_on_hand",
+    "submit_approval",
+    "update_campaign",
+    "update_contact",
+    "update_customer",
+    "update_employee",
+    "update_lead",
+    "update_opportunity",
+    "update_product",
+    "update_supplier",
+    "update_task",
+    "update_ticket",
+]
