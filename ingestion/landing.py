@@ -1,0 +1,236 @@
+"""Incremental, idempotent landing of operational rows into DuckDB (``raw`` schema).
+
+Per table: read rows whose ``updated_at`` is at or after the last cursor minus an overlap
+window (late commits carry an older ``updated_at``), keep those that are new or changed
+(id, version, updated_at differ), replace them by primary key, and delete rows that left
+the store. Data and cursors are written in one DuckDB transaction, so the cursor is
+never ahead of the data: a failed landing leaves both as they were.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import duckdb
+
+from ingestion.catalog import TableSpec, landed_tables
+from ingestion.duck import attach_store
+
+Progress = Callable[[str, int, int], None]
+
+
+class SchemaDriftError(RuntimeError):
+    """The operational table no longer matches the warehouse (a column renamed or dropped)."""
+
+
+@dataclass
+class TableLanding:
+    table: str
+    mode: str  # "full" | "incremental"
+    landed: int  # rows inserted or replaced
+    deleted: int
+    cursor_at: datetime | None
+    added_columns: list[str] = field(default_factory=list)
+
+
+@dataclass
+class LandingReport:
+    tables: list[TableLanding]
+    seconds: float
+
+    @property
+    def rows_landed(self) -> int:
+        return sum(t.landed for t in self.tables)
+
+    @property
+    def rows_deleted(self) -> int:
+        return sum(t.deleted for t in self.tables)
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def ensure_meta(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("create schema if not exists raw")
+    con.execute("create schema if not exists meta")
+    con.execute(
+        """
+        create table if not exists meta.landing_state (
+            table_name varchar primary key,
+            cursor_at timestamp,
+            landed_at timestamp
+        )
+        """
+    )
+
+
+def _source_columns(con: duckdb.DuckDBPyConnection, alias: str, table: str) -> dict[str, str]:
+    rows = con.execute(
+        "select column_name, data_type from duckdb_columns() "
+        "where database_name = ? and table_name = ? order by column_index",
+        [alias, table],
+    ).fetchall()
+    if not rows:
+        raise SchemaDriftError(
+            f"table {table!r} is missing in the operational store: is it migrated? "
+            "(run `mis db upgrade`)"
+        )
+    return {name: dtype for name, dtype in rows}
+
+
+def _raw_columns(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
+    rows = con.execute(
+        "select column_name, data_type from duckdb_columns() "
+        "where schema_name = 'raw' and table_name = ? and database_name = current_database() "
+        "order by column_index",
+        [table],
+    ).fetchall()
+    return {name: dtype for name, dtype in rows}
+
+
+def _plan_columns(
+    spec: TableSpec, source: dict[str, str], raw: dict[str, str], backend: str
+) -> dict[str, str]:
+    """Columns to land with their warehouse types; fail loudly on renamed or dropped columns."""
+    missing = [c for c in spec.columns if c not in source]
+    if missing:
+        raise SchemaDriftError(
+            f"{spec.name}: column(s) {', '.join(missing)} expected by the models are not in the "
+            "operational store (renamed or dropped?). Migrate the store or update the models."
+        )
+    gone = [c for c in raw if c != "_landed_at" and c not in source]
+    if gone:
+        raise SchemaDriftError(
+            f"{spec.name}: warehouse column(s) {', '.join(gone)} are no longer in the operational "
+            "store (renamed or dropped?). Update the dbt sources, then run `mis refresh --full`."
+        )
+    planned = dict(spec.columns)
+    for name, dtype in source.items():
+        if name not in planned:  # an added column lands with the scanner's type
+            planned[name] = raw.get(name) or ("VARCHAR" if backend == "sqlite" else dtype)
+    return planned
+
+
+def _select_list(columns: dict[str, str]) -> str:
+    return ", ".join(f"cast({_q(c)} as {t}) as {_q(c)}" for c, t in columns.items())
+
+
+def _land_table(
+    con: duckdb.DuckDBPyConnection,
+    spec: TableSpec,
+    *,
+    alias: str,
+    backend: str,
+    full: bool,
+    overlap: timedelta,
+) -> TableLanding:
+    source = _source_columns(con, alias, spec.name)
+    raw = _raw_columns(con, spec.name)
+    columns = _plan_columns(spec, source, raw, backend)
+    select_list = _select_list(columns)
+    src = f"{alias}.{_q(spec.name)}"
+    target = f"raw.{_q(spec.name)}"
+    state = con.execute(
+        "select cursor_at from meta.landing_state where table_name = ?", [spec.name]
+    ).fetchone()
+    cursor_at = state[0] if state else None
+
+    if full or not raw or cursor_at is None:
+        con.execute(
+            f"create or replace table {target} as "
+            f"select {select_list}, cast(now() as timestamp) as _landed_at from {src}"
+        )
+        landed = con.execute(f"select count(*) from {target}").fetchone()[0]  # type: ignore[index]
+        new_cursor = con.execute(f"select max({_q(spec.cursor)}) from {target}").fetchone()[0]  # type: ignore[index]
+        _save_cursor(con, spec.name, new_cursor)
+        return TableLanding(spec.name, "full", landed, 0, new_cursor)
+
+    added = [c for c in columns if c not in raw]
+    for name in added:
+        con.execute(f"alter table {target} add column {_q(name)} {columns[name]}")
+
+    since = cursor_at - overlap
+    # SQLite values are text (sqlite_all_varchar): ISO strings compare in time order.
+    bound: object = since.strftime("%Y-%m-%d %H:%M:%S") if backend == "sqlite" else since
+    con.execute(
+        f"create or replace temp table _stage as select {select_list} from {src} "
+        f"where {_q(spec.cursor)} >= ?",
+        [bound],
+    )
+    key = _q(spec.key)
+    con.execute(
+        f"""
+        create or replace temp table _changed as
+        select s.* from _stage as s
+        left join {target} as r on r.{key} = s.{key}
+        where r.{key} is null
+           or r.version is distinct from s.version
+           or r.updated_at is distinct from s.updated_at
+        """
+    )
+    landed = con.execute("select count(*) from _changed").fetchone()[0]  # type: ignore[index]
+    col_list = ", ".join(_q(c) for c in columns)
+    if landed:
+        con.execute(f"delete from {target} where {key} in (select {key} from _changed)")
+        con.execute(
+            f"insert into {target} ({col_list}, _landed_at) "
+            f"select {col_list}, cast(now() as timestamp) from _changed"
+        )
+    # Deletes: ids in the warehouse that the store no longer has.
+    con.execute(
+        f"create or replace temp table _gone as select {key} from {target} "
+        f"where {key} not in (select cast({key} as bigint) from {src})"
+    )
+    deleted = con.execute("select count(*) from _gone").fetchone()[0]  # type: ignore[index]
+    if deleted:
+        con.execute(f"delete from {target} where {key} in (select {key} from _gone)")
+    new_cursor = con.execute("select max(updated_at) from _stage").fetchone()[0]  # type: ignore[index]
+    _save_cursor(con, spec.name, max(filter(None, [new_cursor, cursor_at])))
+    return TableLanding(spec.name, "incremental", landed, deleted, new_cursor or cursor_at, added)
+
+
+def _save_cursor(con: duckdb.DuckDBPyConnection, table: str, cursor_at: datetime | None) -> None:
+    # Never ahead of the clock: a row stamped in the future (imported history, a skewed
+    # writer) must not push the cursor past rows that real writers commit now.
+    now = con.execute("select cast(now() as timestamp)").fetchone()[0]  # type: ignore[index]
+    if cursor_at is not None and cursor_at > now:
+        cursor_at = now
+    con.execute(
+        "insert or replace into meta.landing_state values (?, ?, cast(now() as timestamp))",
+        [table, cursor_at],
+    )
+
+
+def land(
+    con: duckdb.DuckDBPyConnection,
+    store_url: str,
+    *,
+    full: bool = False,
+    overlap: timedelta = timedelta(minutes=10),
+    progress: Progress | None = None,
+) -> LandingReport:
+    """Land every operational table into ``raw``; all or nothing."""
+    started = time.perf_counter()
+    ensure_meta(con)
+    backend = attach_store(con, store_url, alias="src")
+    specs = landed_tables()
+    results: list[TableLanding] = []
+    try:
+        con.execute("begin transaction")
+        for i, spec in enumerate(specs):
+            results.append(
+                _land_table(con, spec, alias="src", backend=backend, full=full, overlap=overlap)
+            )
+            if progress:
+                progress(spec.name, i + 1, len(specs))
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    finally:
+        con.execute("detach src")
+    return LandingReport(results, time.perf_counter() - started)

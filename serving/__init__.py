@@ -1,0 +1,1 @@
+"""The serving warehouse: build it with dbt, publish a copy atomically, read KPIs from it."""
