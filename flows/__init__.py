@@ -1,0 +1,1 @@
+"""Thin Prefect flows around ingestion/ and the serving warehouse, and the schedule."""
