@@ -1,0 +1,1 @@
+"""Streamlit dashboards: executive views, staff forms and data health over the warehouse."""

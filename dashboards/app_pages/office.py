@@ -1,0 +1,41 @@
+"""Office (OA): approvals and their cycle time, open tasks per person, service tickets."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import streamlit as st
+
+import dashboards  # noqa: F401 - project root on sys.path when run alone
+from dashboards import components as ui
+from dashboards import data
+from dashboards.i18n import t
+
+KPIS = ("approval_cycle_hours", "pending_approvals", "overdue_tasks",
+        "service_resolution_hours", "service_satisfaction")
+
+info = ui.require_warehouse()
+per = ui.period()
+ui.page_header("page.office", t("office.caption", period=per.label()))
+tiles = ui.available(info, KPIS)
+if tiles:
+    ui.kpi_tiles(info, tiles, per)
+period = {"date_from": per.date_from, "date_to": per.date_to}
+
+ui.section("office.approvals", "office.approvals_caption")
+ui.table(data.frame(info, "approvals_by_kind", **period), key="office_approvals",
+         file_stem="approvals-by-kind")
+
+ui.section("office.pending", "office.pending_caption")
+now = datetime.now(UTC).replace(tzinfo=None)
+ui.table(data.frame(info, "pending_approvals", now=now.replace(second=0, microsecond=0)),
+         key="office_pending", file_stem="pending-approvals", money=("amount",))
+
+left, right = st.columns(2)
+with left:
+    ui.section("office.tasks", "office.tasks_caption")
+    ui.table(data.frame(info, "tasks_by_assignee"), key="office_tasks", file_stem="open-tasks")
+with right:
+    ui.section("office.tickets", "office.tickets_caption")
+    ui.table(data.frame(info, "tickets_by_category", **period), key="office_tickets",
+             file_stem="service-tickets")

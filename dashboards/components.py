@@ -1,0 +1,291 @@
+"""Building blocks every page shares: period, warehouse guard, KPI tiles, filters, tables.
+
+The sidebar (language, period, build, refresh) lives in ``dashboards/sidebar.py``; pages read
+its choices from ``st.session_state`` through ``period()`` and ``lang()``, with defaults, so
+a page also runs alone under ``AppTest``.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from dashboards import charts, data, fmt, periods
+from dashboards.i18n import column, current, kpi_label, t
+from dashboards.i18n import value as value_label
+from dashboards.labels import VALUES
+from operational.settings import get_settings
+from serving.kpis import previous_period, same_period_last_year
+
+
+def lang() -> str:
+    return current()
+
+
+@dataclass(frozen=True)
+class Period:
+    date_from: date
+    date_to: date
+    preset: str
+
+    def label(self, language: str | None = None) -> str:
+        language = language or lang()
+        return t("period.range", language, start=fmt.day(self.date_from, language),
+                 end=fmt.day(self.date_to, language))
+
+    @property
+    def previous(self) -> tuple[date, date]:
+        return previous_period(self.date_from, self.date_to)
+
+    @property
+    def last_year(self) -> tuple[date, date]:
+        return same_period_last_year(self.date_from, self.date_to)
+
+
+def today() -> date:
+    return periods.company_today(get_settings().timezone)
+
+
+def period() -> Period:
+    """The period chosen in the sidebar (default: this month up to today)."""
+    preset = st.session_state.get("period_preset", periods.DEFAULT_PRESET)
+    custom = st.session_state.get("period_custom")
+    custom = tuple(custom) if isinstance(custom, list | tuple) and len(custom) == 2 else None
+    lo, hi = periods.resolve(preset, today(), custom)
+    return Period(lo, hi, preset)
+
+
+def require_warehouse() -> dict[str, Any]:
+    """The published build's info; without one, a friendly full-page message and stop."""
+    info = data.build_info()
+    if info is None:
+        st.title(t("empty.no_warehouse.title"))
+        st.info(t("empty.no_warehouse.body"), icon=":material/hourglass_empty:")
+        st.stop()
+    return info
+
+
+def require_models(info: dict[str, Any], *names: str) -> bool:
+    """True when the build has every ``schema.table``; else says which one is missing."""
+    have = data.relations(info["build_id"])
+    missing = [n for n in names if n not in have]
+    if missing:
+        st.info(t("empty.model_missing", model=", ".join(missing)), icon=":material/construction:")
+        return False
+    return True
+
+
+def page_header(title_key: str, caption: str | None = None) -> None:
+    st.title(t(title_key))
+    if caption:
+        st.caption(caption)
+
+
+# --- KPI tiles ---------------------------------------------------------------------------
+
+
+def _floats(values: Sequence[Any]) -> list[float]:
+    return [0.0 if v is None or pd.isna(v) else float(v) for v in values]
+
+
+def kpi_tiles(info: dict[str, Any], names: Sequence[str], per: Period,
+              columns: int | None = None) -> None:
+    """One bordered tile per KPI: value, change vs the previous period (coloured by whether
+    higher is better), the formula on hover, a 12-month sparkline and the year-ago change."""
+    build, names_t, language = info["build_id"], tuple(names), lang()
+    reg = data.registry(build)
+    now = data.kpi_values(build, names_t, per.date_from, per.date_to)
+    prev = data.kpi_values(build, names_t, *per.previous)
+    ly = data.kpi_values(build, names_t, *per.last_year)
+    spark = data.kpi_monthly(build, names_t, *periods.trend_window(per.date_to))
+    columns = columns or (len(names_t) if len(names_t) in (2, 4) else 3)
+    for start in range(0, len(names_t), columns):
+        cols = st.columns(columns)
+        for col, name in zip(cols, names_t[start : start + columns], strict=False):
+            kpi = reg[name]
+            change = fmt.delta(now[name], prev[name], kpi.unit, language)
+            with col, st.container(border=True):
+                st.metric(
+                    kpi_label(kpi, language),
+                    fmt.value(now[name], kpi.unit, language),
+                    delta=change,
+                    delta_color="normal" if kpi.higher_is_better else "inverse",
+                    delta_description=t("tile.vs_previous") if change else None,
+                    help=t("tile.formula", formula=kpi.formula),
+                    chart_data=_floats(spark[name]),
+                    chart_type="line",
+                )
+                yoy = fmt.delta(now[name], ly[name], kpi.unit, language)
+                has_ly = ly[name] not in (None, 0)
+                st.caption(t("tile.vs_last_year", delta=yoy) if has_ly and yoy
+                           else t("tile.last_year_none"))
+
+
+# --- filters -----------------------------------------------------------------------------
+
+Filters = tuple[str | None, str | None, int | None]
+
+
+def filter_bar(info: dict[str, Any], key: str) -> Filters:
+    """Region, product category and owner pickers in one row ("All" means no filter)."""
+    opts = data.filter_options(info["build_id"])
+    every = t("filter.all")
+    c1, c2, c3 = st.columns(3)
+    region = c1.selectbox(t("filter.region"), [None, *opts["region"]], key=f"{key}_region",
+                          format_func=lambda v: every if v is None else v)
+    category = c2.selectbox(t("filter.category"), [None, *opts["category"]],
+                            key=f"{key}_category", format_func=lambda v: every if v is None else v)
+    names = dict(opts["owner"])
+    owner = c3.selectbox(t("filter.owner"), [None, *names], key=f"{key}_owner",
+                         format_func=lambda v: every if v is None else names.get(v, str(v)))
+    return region, category, owner
+
+
+def filter_members(info: dict[str, Any], filters: Filters) -> dict[str, Any]:
+    """The filter bar's choices keyed by the dimension columns of month-grain KPIs
+    (for ``kpi_by_month(..., only=...)``); the owner by name, as those KPIs show it."""
+    region, category, owner = filters
+    names = dict(data.filter_options(info["build_id"])["owner"])
+    return {"region": region, "product_category": category,
+            "owner": names.get(owner) if owner is not None else None}
+
+
+# --- tables and exports ------------------------------------------------------------------
+
+
+DATE_FORMATS = {"en": ("D MMM YYYY", "D MMM YYYY HH:mm"),
+                "zh": ("YYYY年M月D日", "YYYY年M月D日 HH:mm")}
+
+
+def _is_date(series: pd.Series) -> bool:
+    first = series.dropna().head(1).tolist()
+    return bool(first) and isinstance(first[0], date) and not isinstance(first[0], datetime)
+
+
+def _column_config(df: pd.DataFrame, money: Sequence[str], rates: Sequence[str]) -> dict:
+    cfg: dict[str, Any] = {}
+    day_fmt, time_fmt = DATE_FORMATS[lang()]
+    for name in df.columns:
+        label = column(name)
+        if pd.api.types.is_datetime64_any_dtype(df[name]):
+            cfg[name] = st.column_config.DatetimeColumn(label, format=time_fmt)
+        elif _is_date(df[name]):
+            cfg[name] = st.column_config.DateColumn(label, format=day_fmt)
+        elif name in money:
+            cfg[name] = st.column_config.NumberColumn(label, format="¥%,.2f")
+        elif name in rates:
+            cfg[name] = st.column_config.NumberColumn(label, format="percent")
+        elif pd.api.types.is_float_dtype(df[name]):
+            cfg[name] = st.column_config.NumberColumn(label, format="%,.1f")
+        else:
+            cfg[name] = st.column_config.Column(label)
+    return cfg
+
+
+def export_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """The table as exported: human column names in the session's language, exact values."""
+    return df.rename(columns={c: column(c) for c in df.columns})
+
+
+def to_excel(df: pd.DataFrame, sheet: str = "data") -> bytes:
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as xl:
+        export_frame(df).to_excel(xl, index=False, sheet_name=sheet[:31])
+    return buf.getvalue()
+
+
+def table(
+    df: pd.DataFrame, *, key: str, file_stem: str, money: Sequence[str] = (),
+    rates: Sequence[str] = (), height: int | str = "auto", empty: str = "empty.no_rows",
+) -> None:
+    """A read-only table with readable headings and CSV / Excel downloads of the same rows;
+    ``empty`` is the label key that explains an empty table."""
+    if df.empty:
+        st.info(t(empty), icon=":material/info:")
+        return
+    df = df.copy()
+    for name in set(VALUES) & set(df.columns):
+        df[name] = df[name].map(lambda v, n=name: value_label(n, v))
+    tz = get_settings().timezone
+    for name in df.columns:  # warehouse timestamps are UTC; people read company time
+        if pd.api.types.is_datetime64_any_dtype(df[name]) and df[name].dt.tz is None:
+            df[name] = df[name].dt.tz_localize("UTC").dt.tz_convert(tz).dt.tz_localize(None)
+    shown = df.copy()
+    for name in (*money, *rates):
+        if name in shown:
+            shown[name] = pd.to_numeric(shown[name], errors="coerce").astype(float)
+    st.dataframe(shown, hide_index=True, column_config=_column_config(df, money, rates),
+                 height=height, key=f"{key}_table", placeholder=fmt.DASH)
+    row = st.container(horizontal=True)
+    row.download_button(
+        t("export.csv"), export_frame(df).to_csv(index=False).encode("utf-8-sig"),
+        file_name=f"{file_stem}.csv", mime="text/csv", key=f"{key}_csv",
+        icon=":material/download:", on_click="ignore",
+    )
+    row.download_button(
+        t("export.xlsx"), to_excel(df, file_stem), file_name=f"{file_stem}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"{key}_xlsx", icon=":material/download:", on_click="ignore",
+    )
+
+
+def field_error(errors: dict[str, str], *paths: str) -> None:
+    """The service's message for a field, right under its widget."""
+    for path in paths:
+        if path in errors:
+            st.error(errors[path], icon=":material/error:")
+
+
+def available(info: dict[str, Any], names: Sequence[str]) -> list[str]:
+    """The KPIs of ``names`` this build's registry defines (pages list KPIs still to come)."""
+    reg = data.registry(info["build_id"])
+    return [n for n in names if n in reg]
+
+
+def kpi_by_month(info: dict[str, Any], names: Sequence[str], date_from: date, date_to: date,
+                 key: str, only: dict[str, Any] | None = None) -> None:
+    """Month-grain registry KPIs split by their dimension (region, category, owner, ...):
+    a selector when there are several, then stacked bars (money) or a line per member.
+    ``only`` keeps the rows whose dimension column equals the value (when it is not None)."""
+    reg = data.registry(info["build_id"])
+    names = [n for n in names if n in reg]
+    if not names:
+        return
+    language = lang()
+    name = names[0] if len(names) == 1 else st.radio(
+        t("breakdown.pick"), names, key=f"{key}_kpi", horizontal=True,
+        format_func=lambda n: kpi_label(reg[n], language), label_visibility="collapsed")
+    df = data.kpi_by_month(info["build_id"], name, date_from, date_to)
+    if not df.empty:
+        dim = data.dimension(df)
+        for col, wanted in (only or {}).items():
+            if wanted is not None and col in df.columns:
+                df = df[df[col] == wanted]
+    if df.empty:
+        st.info(t("empty.no_rows"), icon=":material/info:")
+        return
+    df = df.assign(**{dim: df[dim].map(lambda v: value_label(dim, v))})
+    chart(charts.by_dimension(df, dim, unit=reg[name].unit, lang=language), key)
+
+
+def section(title_key: str, caption_key: str | None = None, **kwargs: Any) -> None:
+    st.subheader(t(title_key, **kwargs))
+    if caption_key:
+        st.caption(t(caption_key, **kwargs))
+
+
+def chart(fig: Any, key: str, *, select: str | None = None) -> Any:
+    """Draw a figure; with ``select="x"`` (or ``"y"``) return that axis's value of the
+    clicked point (a drill-down), else None."""
+    event = st.plotly_chart(fig, key=f"chart_{key}", on_select="rerun" if select else "ignore",
+                            selection_mode="points", config={"displayModeBar": False})
+    if not select or not event:
+        return None
+    points = event.get("selection", {}).get("points", [])
+    return points[0].get(select) if points else None

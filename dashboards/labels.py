@@ -1,0 +1,445 @@
+"""Label dictionary: key -> (English, 简体中文). Keep keys grouped by where they appear."""
+
+from __future__ import annotations
+
+LABELS: dict[str, tuple[str, str]] = {
+    # app and sidebar
+    "app.title": ("MIS", "管理信息系统"),
+    "app.subtitle": ("Building-materials trading", "建材贸易"),
+    "nav.management": ("Management", "经营"),
+    "nav.work": ("Work", "工作"),
+    "nav.data": ("Data", "数据"),
+    "page.overview": ("Overview", "经营总览"),
+    "page.sales": ("Sales & customers", "销售与客户"),
+    "page.operations": ("Operations", "运营"),
+    "page.finance": ("Finance", "财务"),
+    "page.office": ("Office", "协同办公"),
+    "page.entry": ("New records", "录入单据"),
+    "page.my_work": ("My work", "我的工作"),
+    "page.data_health": ("Data health", "数据健康"),
+    "sidebar.language": ("Language", "语言"),
+    "sidebar.period": ("Period", "期间"),
+    "sidebar.custom_range": ("From – to", "起止日期"),
+    "sidebar.build": ("Warehouse build", "数据仓库版本"),
+    "sidebar.as_of": ("Numbers as of {when}", "数据截至 {when}"),
+    "sidebar.refresh": ("Refresh warehouse now", "立即刷新数据仓库"),
+    "sidebar.refresh_help": (
+        "Land new and changed records, rebuild and test the warehouse, then publish it.",
+        "载入新增和变更的记录，重建并检验数据仓库，然后发布。",
+    ),
+    "sidebar.refreshing": ("Refreshing the warehouse…", "正在刷新数据仓库…"),
+    "sidebar.refreshed": ("Warehouse refreshed: build {build}", "数据仓库已刷新：版本 {build}"),
+    "sidebar.refresh_busy": (
+        "Another refresh is running; try again in a minute. ({detail})",
+        "另一个刷新正在进行，请稍后再试。（{detail}）",
+    ),
+    "sidebar.refresh_failed": (
+        "The refresh failed; the numbers shown are still the last good build. {detail}",
+        "刷新失败；当前显示的仍是上一次成功的版本。{detail}",
+    ),
+    "sidebar.no_build": ("No warehouse published yet", "尚未发布数据仓库"),
+    "period.this_month": ("This month", "本月"),
+    "period.last_month": ("Last month", "上月"),
+    "period.this_quarter": ("This quarter", "本季度"),
+    "period.ytd": ("Year to date", "本年至今"),
+    "period.last_12_months": ("Last 12 months", "近12个月"),
+    "period.custom": ("Custom range", "自定义"),
+    "period.range": ("{start} – {end}", "{start} 至 {end}"),
+    # empty and error states
+    "empty.no_warehouse.title": ("The numbers are not ready yet", "数据尚未就绪"),
+    "empty.no_warehouse.body": (
+        "No warehouse has been published yet, so there is nothing to show. "
+        "Press **Refresh warehouse now** in the sidebar (or run `mis refresh`) to build it "
+        "from the operational records. Forms under **New records** work already.",
+        "数据仓库尚未发布，暂无可显示的数据。请点击侧边栏的**立即刷新数据仓库**"
+        "（或运行 `mis refresh`）从业务记录生成数据。**录入单据**中的表单已可使用。",
+    ),
+    "empty.no_rows": (
+        "No records in this period for the chosen filters.",
+        "所选期间和筛选条件下没有记录。",
+    ),
+    "empty.model_missing": (
+        "This view needs the warehouse model `{model}`, which this build does not have yet.",
+        "此视图需要数据模型 `{model}`，当前版本尚未包含。",
+    ),
+    # overview
+    "overview.title": ("How the business is doing", "经营概况"),
+    "overview.caption": (
+        "{period}. Changes compare with {previous}.",
+        "{period}。变化与 {previous} 比较。",
+    ),
+    "overview.trend": ("Last 12 months", "近12个月趋势"),
+    "overview.attention": ("Needs attention", "需要关注"),
+    "overview.attention_caption": (
+        "What the warehouse found at its last refresh; each finding is a task for its owner "
+        "(see My work).",
+        "数仓在最近一次刷新中发现的问题；每条都已作为任务分派给负责人（见“我的工作”）。",
+    ),
+    "overview.attention_help": (
+        "{high} high severity · {tasks} open tasks · {owners} owners",
+        "{high} 条高优先级 · {tasks} 个未完成任务 · {owners} 位负责人",
+    ),
+    "overview.trend_caption": (
+        "Order intake and turnover (bars, left axis); on-time delivery rate (line, right axis).",
+        "订单额与营业额（柱，左轴）；准时交货率（线，右轴）。",
+    ),
+    "tile.vs_previous": ("vs previous period", "较上期"),
+    "tile.vs_last_year": ("vs same period last year: {delta}", "较去年同期：{delta}"),
+    "tile.last_year_none": ("no data for the same period last year", "去年同期无数据"),
+    "tile.formula": ("Formula: {formula}", "公式：{formula}"),
+    # filters and exports
+    "filter.region": ("Region", "区域"),
+    "filter.category": ("Category", "品类"),
+    "filter.owner": ("Owner", "负责人"),
+    "filter.all": ("All", "全部"),
+    "export.csv": ("CSV", "CSV"),
+    "export.xlsx": ("Excel", "Excel"),
+    "drill.title": ("Rows behind the chart", "图表明细"),
+    "drill.pick": ("Show the rows for", "查看明细"),
+    "drill.hint": ("Click a bar to see its rows.", "点击柱形查看明细。"),
+    # forms
+    "form.customer.title": ("New customer", "新建客户"),
+    "form.order.title": ("New sales order", "新建销售订单"),
+    "form.code": ("Customer code", "客户编号"),
+    "form.name": ("Name", "名称"),
+    "form.kind": ("Type", "类型"),
+    "form.kind.company": ("Company", "企业"),
+    "form.kind.person": ("Person", "个人"),
+    "form.industry": ("Industry", "行业"),
+    "form.region": ("Region", "区域"),
+    "form.grade": ("Grade", "等级"),
+    "form.owner": ("Owner (sales)", "负责人（销售）"),
+    "form.credit_limit": ("Credit limit (¥)", "信用额度（¥）"),
+    "form.customer": ("Customer", "客户"),
+    "form.order_date": ("Order date", "下单日期"),
+    "form.promised_date": ("Promised delivery date", "承诺交货日期"),
+    "form.notes": ("Notes", "备注"),
+    "form.lines": ("Order lines", "订单明细"),
+    "form.product": ("Product", "产品"),
+    "form.quantity": ("Quantity", "数量"),
+    "form.unit_price": ("Unit price (¥, net of tax)", "单价（¥，不含税）"),
+    "form.discount": ("Discount %", "折扣 %"),
+    "form.tax_rate": ("VAT %", "增值税率 %"),
+    "form.line_net": ("Line net", "行净额"),
+    "form.add_line": ("Add line", "添加明细"),
+    "form.remove_line": ("Remove last line", "删除最后一行"),
+    "form.order_total": ("Order net total: {amount}", "订单净额合计：{amount}"),
+    "form.save_customer": ("Save customer", "保存客户"),
+    "form.save_order": ("Save order", "保存订单"),
+    "form.clear": ("Start a new one", "新建下一张"),
+    "form.pick": ("Choose…", "请选择…"),
+    "form.none": ("(none)", "（无）"),
+    "form.customer_saved": ("Customer {code} saved: {name}.", "客户 {code} 已保存：{name}。"),
+    "form.order_saved": (
+        "Sales order {number} saved as draft: net {amount}.",
+        "销售订单 {number} 已保存为草稿：净额 {amount}。",
+    ),
+    "form.fix_errors": ("Please correct the fields marked below.", "请修正下方标出的字段。"),
+    "form.stale": ("Someone else changed this record: {detail}", "记录已被他人修改：{detail}"),
+    "form.conflict": (
+        "This form was already used for a different record; start a new one.",
+        "此表单已用于另一条记录，请新建。",
+    ),
+    "form.failed": ("Could not save: {detail}", "无法保存：{detail}"),
+    "form.no_store": (
+        "The operational store is not ready ({detail}). Run `mis db upgrade` or `mis seed`.",
+        "业务数据库尚未就绪（{detail}）。请运行 `mis db upgrade` 或 `mis seed`。",
+    ),
+    "form.warehouse_lag": (
+        "New records appear in the dashboards after the next warehouse refresh.",
+        "新录入的记录将在下次数据仓库刷新后出现在看板中。",
+    ),
+}
+
+COLUMNS: dict[str, tuple[str, str]] = {
+    "month": ("Month", "月份"),
+    "order_intake": ("Order intake", "订单额"),
+    "turnover": ("Turnover", "营业额"),
+    "on_time_delivery_rate": ("On-time delivery", "准时交货率"),
+    "customer_code": ("Customer code", "客户编号"),
+    "customer_name": ("Customer", "客户"),
+    "region": ("Region", "区域"),
+    "category": ("Category", "品类"),
+    "owner_name": ("Owner", "负责人"),
+}
+COLUMNS.update({
+    "order_no": ("Order", "订单号"),
+    "order_date": ("Order date", "下单日期"),
+    "order_status": ("Status", "状态"),
+    "line_count": ("Lines", "行数"),
+    "net_amount": ("Net amount", "净额"),
+})
+
+LABELS.update({
+    "sales.caption": ("{period}. Headline numbers are company-wide; the filters below apply "
+                      "to the charts and tables under them.",
+                      "{period}。顶部指标为全公司口径；下方筛选条件作用于其下的图表和表格。"),
+    "sales.by_month": ("Order intake by month and category", "按月份和品类的订单额"),
+    "sales.by_month_caption": ("The 12 months up to the end of the period.",
+                               "截至期末的12个月。"),
+    "sales.by_region": ("Order intake by region", "各区域订单额"),
+    "sales.top_customers": ("Top customers", "前十大客户"),
+    "sales.customer_orders": ("Orders of {customer} in the period", "{customer} 本期订单"),
+    "sales.customers": ("Customers who ordered in the period", "本期下单客户"),
+    "sales.customers_caption": ("Lifetime sales are to date, all periods.",
+                                "累计销售额为截至目前的全部销售。"),
+    "sales.pipeline": ("Open pipeline", "在途商机"),
+    "sales.pipeline_caption": ("Open opportunities by stage (amount).", "按阶段的在途商机金额。"),
+    "sales.conversion": ("Lead conversion and win rate", "线索转化率与赢单率"),
+    "sales.conversion_caption": ("By month of lead creation / opportunity close.",
+                                 "按线索创建月份 / 商机关闭月份。"),
+    "sales.lead_conversion": ("Lead conversion", "线索转化率"),
+    "sales.win_rate": ("Win rate", "赢单率"),
+    "sales.by_dimension": ("By region, category and owner", "按区域、品类和负责人"),
+    "sales.by_dimension_caption": ("Monthly, 12 months up to the period end.",
+                                   "按月，截至期末的12个月。"),
+    "sales.ltv": ("Top customers by lifetime value", "终身价值最高的客户"),
+    "sales.ltv_caption": ("Net sales of all orders up to {date}.",
+                          "截至 {date} 全部订单的净销售额。"),
+    "breakdown.pick": ("Show", "显示"),
+    "stage.prospecting": ("Prospecting", "初步接触"),
+    "stage.qualification": ("Qualification", "需求确认"),
+    "stage.proposal": ("Proposal", "方案报价"),
+    "stage.negotiation": ("Negotiation", "商务谈判"),
+    "stage.won": ("Won", "赢单"),
+    "stage.lost": ("Lost", "输单"),
+})
+
+COLUMNS.update({
+    "customer_grade": ("Grade", "等级"),
+    "segment": ("Segment", "客户分群"),
+    "orders": ("Orders", "订单数"),
+    "lifetime_net_sales": ("Lifetime sales", "累计销售额"),
+    "last_order_date": ("Last order", "最近下单"),
+    "due_date": ("Due", "到期日"),
+    "last_delivered_date": ("Last delivery", "最近交货"),
+    "is_on_time_in_full": ("On time in full", "准时足额"),
+    "stage": ("Stage", "阶段"),
+    "opportunities": ("Opportunities", "商机数"),
+    "amount": ("Amount", "金额"),
+})
+
+LABELS.update({
+    "ops.otd_trend": ("On-time delivery by month", "按月准时交货率"),
+    "ops.otd_trend_caption": ("Order lines due in each month (12 months up to the period end).",
+                              "各月到期的订单行（截至期末的12个月）。"),
+    "ops.inventory": ("Inventory value at month end", "月末库存金额"),
+    "ops.inventory_caption": ("At standard cost, by category.", "按标准成本，分品类。"),
+    "ops.otd_by_owner": ("On-time delivery by sales owner", "各销售准时交货率"),
+    "ops.otd_by_owner_caption": ("Order lines due in each month, one line per owner "
+                                 "(12 months up to the period end).",
+                                 "各月到期的订单行，每位负责人一条线（截至期末的12个月）。"),
+    "ops.late_lines": ("Late or open order lines", "延迟或未交付的订单行"),
+    "ops.late_lines_caption": (
+        "Lines promised in the period that were not delivered in full by their promised date.",
+        "本期承诺交货、但未在承诺日期前足额交付的订单行。"),
+    "ops.slow_moving": ("Slow-moving stock", "呆滞库存"),
+    "ops.slow_moving_caption": ("Products with no outbound movement recently, latest month end.",
+                                "最近无出库的产品（最新月末）。"),
+})
+
+COLUMNS.update({
+    "sku": ("SKU", "物料编码"),
+    "product_name": ("Product", "产品"),
+    "quantity": ("Quantity", "数量"),
+    "delivered_quantity": ("Delivered", "已交付"),
+    "promised_date": ("Promised", "承诺日期"),
+    "days_late": ("Days late", "延迟天数"),
+    "on_hand_quantity": ("On hand", "现存量"),
+    "inventory_value": ("Inventory value", "库存金额"),
+    "last_outbound_date": ("Last outbound", "最近出库"),
+})
+
+LABELS.update({
+    "finance.caption": ("{period}. Receivables and their ageing are as of the period end; "
+                        "the tables below are as of the latest build.",
+                        "{period}。应收账款及账龄截至期末；下方表格为最新版本数据。"),
+    "finance.ageing": ("Receivables ageing", "应收账龄"),
+    "finance.ageing_caption": ("Open amounts by days past due date (not yet due counts as 0–30).",
+                               "按逾期天数的未收金额（未到期计入0–30天）。"),
+    "finance.bucket.receivables_0_30": ("0–30 days", "0–30天"),
+    "finance.bucket.receivables_31_60": ("31–60 days", "31–60天"),
+    "finance.bucket.receivables_61_90": ("61–90 days", "61–90天"),
+    "finance.bucket.receivables_91_120": ("91–120 days", "91–120天"),
+    "finance.bucket.receivables_over_120": ("Over 120 days", "120天以上"),
+    "finance.margin_by_grade": ("Gross margin by customer grade", "各等级客户毛利率"),
+    "finance.margin_by_grade_caption": ("Delivered sales by month, 12 months up to the period "
+                                        "end.", "按月已交付销售，截至期末的12个月。"),
+    "finance.as_of": ("As of {date}: {total} open.", "截至 {date}：未收合计 {total}。"),
+    "finance.days": ("{days} days", "{days} 天"),
+    "finance.open": ("Open amount", "未收金额"),
+    "finance.cash": ("Invoiced vs collected", "开票与回款"),
+    "finance.cash_caption": ("Turnover (net of tax) and payments received (gross), by month.",
+                             "按月营业额（不含税）与回款（含税）。"),
+    "finance.invoiced": ("Turnover", "营业额"),
+    "finance.collected": ("Collected", "回款"),
+    "finance.by_customer": ("Receivables by customer", "客户应收"),
+    "finance.by_customer_caption": ("Largest overdue amounts first.", "逾期金额从高到低。"),
+    "finance.open_invoices": ("Open invoices", "未结发票"),
+    "finance.unapproved": ("Supplier payments without prior approval", "未经审批的供应商付款"),
+    "finance.unapproved_caption": (
+        "Approve before pay: every row here broke the rule (empty is good).",
+        "先审批、后付款：此处每一行都违反了规定（为空即正常）。"),
+})
+
+COLUMNS.update({
+    "open_amount": ("Open", "未收金额"),
+    "overdue_amount": ("Overdue", "逾期金额"),
+    "open_items": ("Open items", "未结笔数"),
+    "invoice_no": ("Invoice", "发票号"),
+    "issue_date": ("Issued", "开票日期"),
+    "gross_amount": ("Gross", "含税金额"),
+    "paid_amount": ("Paid", "已收"),
+    "days_overdue": ("Days overdue", "逾期天数"),
+    "payment_no": ("Payment", "付款单号"),
+    "po_no": ("Purchase order", "采购单号"),
+    "supplier_name": ("Supplier", "供应商"),
+    "payment_amount": ("Amount", "金额"),
+    "paid_date": ("Paid on", "付款日期"),
+    "approval_status": ("Approval", "审批状态"),
+})
+
+LABELS.update({
+    "office.caption": ("{period}. Approvals and tickets in the period; tasks as of the build.",
+                       "{period}。审批和工单按期间统计；任务为当前状态。"),
+    "office.approvals": ("Approvals by kind", "按类型的审批"),
+    "office.approvals_caption": (
+        "Requests submitted in the period; cycle = hours from submitted to decided.",
+        "本期提交的申请；周期 = 提交到决定的小时数。"),
+    "office.pending": ("Waiting for a decision", "待审批"),
+    "office.pending_caption": ("Oldest first.", "等待最久的在前。"),
+    "office.tasks": ("Open tasks by person", "各人未完成任务"),
+    "office.tasks_caption": ("System tasks are raised by the warehouse rules.",
+                             "系统任务由数据仓库规则自动生成。"),
+    "office.tickets": ("Service tickets", "服务工单"),
+    "office.tickets_caption": ("Opened in the period, by category.", "本期新开工单，按类别。"),
+    "kind.leave": ("Leave", "请假"),
+    "kind.expense": ("Expense", "费用报销"),
+    "kind.contract": ("Contract", "合同"),
+    "kind.purchase": ("Purchase", "采购"),
+    "kind.discount": ("Discount", "折扣"),
+})
+
+COLUMNS.update({
+    "approval_kind": ("Kind", "类型"),
+    "requests": ("Requests", "申请数"),
+    "approved": ("Approved", "已批准"),
+    "rejected": ("Rejected", "已驳回"),
+    "pending": ("Pending", "待审批"),
+    "median_cycle_hours": ("Median cycle (h)", "审批周期中位数（小时）"),
+    "request_no": ("Request", "申请单号"),
+    "requester": ("Requester", "申请人"),
+    "submitted_at": ("Submitted", "提交时间"),
+    "waiting_hours": ("Waiting (h)", "等待（小时）"),
+    "assignee": ("Assignee", "负责人"),
+    "open_tasks": ("Open", "未完成"),
+    "overdue_tasks": ("Overdue", "已逾期"),
+    "system_tasks": ("From the system", "系统生成"),
+    "ticket_category": ("Category", "类别"),
+    "tickets": ("Tickets", "工单数"),
+    "open_tickets": ("Open", "未解决"),
+    "median_resolution_hours": ("Median resolution (h)", "解决时长中位数（小时）"),
+    "avg_satisfaction": ("Satisfaction (1–5)", "满意度（1–5）"),
+})
+
+LABELS.update({
+    "health.caption": ("When the numbers were last true, and what each refresh did.",
+                       "数据最近一次更新的时间，以及每次刷新的情况。"),
+    "health.published": ("Numbers as of", "数据截至"),
+    "health.build": ("Build {build}", "版本 {build}"),
+    "health.age": ("Age", "距今"),
+    "health.last_run": ("Last refresh", "最近一次刷新"),
+    "health.stale": ("The published numbers are more than {hours} hours old.",
+                     "已发布的数据超过 {hours} 小时未更新。"),
+    "health.last_failed": ("The last refresh failed; the dashboards show the last good build. "
+                           "{error}", "最近一次刷新失败；看板显示的是上一次成功的版本。{error}"),
+    "health.runs": ("Refresh runs", "刷新记录"),
+    "health.runs_caption": ("Newest first. Times in the company's timezone.",
+                            "最新的在前。时间为公司所在时区。"),
+    "health.no_runs": ("No refresh has run yet.", "尚未运行过刷新。"),
+    "health.landing": ("Landing cursors", "数据载入游标"),
+    "health.landing_caption": ("Per source table: changes up to this time are in the warehouse.",
+                               "每张源表：此时间之前的变更已进入数据仓库。"),
+    "status.success": ("Succeeded", "成功"),
+    "status.failed": ("Failed", "失败"),
+    "status.running": ("Running", "运行中"),
+})
+
+COLUMNS.update({
+    "started_at": ("Started", "开始"),
+    "finished_at": ("Finished", "结束"),
+    "status": ("Status", "状态"),
+    "seconds": ("Seconds", "耗时（秒）"),
+    "rows_landed": ("Rows landed", "载入行数"),
+    "models": ("Models", "模型数"),
+    "tests": ("Tests", "测试数"),
+    "unit_tests": ("Unit tests", "单元测试"),
+    "reconciliation": ("Reconciliation", "对账"),
+    "error": ("Error", "错误"),
+    "build_id": ("Build", "版本"),
+    "table_name": ("Source table", "源表"),
+    "cursor_at": ("Changes up to", "变更截至"),
+    "landed_at": ("Landed at", "载入时间"),
+})
+
+LABELS.update({
+    "mywork.caption": ("What needs you today.", "今天需要你处理的事项。"),
+    "mywork.who": ("I am", "我是"),
+    "mywork.pick_first": ("Choose yourself to see your work.", "请选择你自己以查看工作。"),
+    "mywork.drafts": ("My draft orders", "我的草稿订单"),
+    "mywork.drafts_caption": (
+        "Confirming checks stock line by line and reserves it; a shortfall raises a "
+        "replenishment suggestion and an estimated delivery date.",
+        "确认时逐行检查库存并预留；库存不足时生成补货建议并估算交货日期。"),
+    "mywork.no_drafts": ("No draft orders.", "没有草稿订单。"),
+    "mywork.none": ("Nothing here: all clear.", "暂无：一切正常。"),
+    "mywork.confirm": ("Confirm", "确认"),
+    "mywork.confirmed": ("Order {number} confirmed; all stock reserved.",
+                         "订单 {number} 已确认；库存已全部预留。"),
+    "mywork.confirmed_short": (
+        "Order {number} confirmed, but stock is short: estimated delivery {date}.",
+        "订单 {number} 已确认，但库存不足：预计交货 {date}。"),
+    "mywork.lag": ("The lists below come from the warehouse (as of {when}).",
+                   "以下列表来自数据仓库（截至 {when}）。"),
+    "mywork.tasks": ("My open tasks", "我的待办任务"),
+    "mywork.stale": ("Opportunities with no activity for {days} days",
+                     "超过 {days} 天无跟进的商机"),
+    "mywork.stale_caption": ("Follow up, or close them as lost.", "请跟进，或关闭为输单。"),
+    "mywork.quiet": ("Customers with no order for {days} days", "超过 {days} 天未下单的客户"),
+    "mywork.quiet_caption": ("Largest lifetime sales first.", "按累计销售额从高到低。"),
+})
+
+COLUMNS.update({
+    "title": ("Task", "任务"),
+    "task_status": ("Status", "状态"),
+    "is_overdue": ("Overdue", "已逾期"),
+    "reason": ("Why", "原因"),
+    "task_source": ("Source", "来源"),
+    "opportunity_name": ("Opportunity", "商机"),
+    "expected_close_date": ("Expected close", "预计成交"),
+    "last_activity_date": ("Last activity", "最近跟进"),
+})
+
+# Coded values shown in tables: column -> {value: (English, 简体中文)}.
+_STATUS = {
+    "draft": ("Draft", "草稿"), "confirmed": ("Confirmed", "已确认"),
+    "shipped": ("Shipped", "已发货"), "delivered": ("Delivered", "已交付"),
+    "cancelled": ("Cancelled", "已取消"), "open": ("Open", "待办"),
+    "in_progress": ("In progress", "进行中"), "done": ("Done", "已完成"),
+    "submitted": ("Submitted", "已提交"), "approved": ("Approved", "已批准"),
+    "rejected": ("Rejected", "已驳回"),
+}
+VALUES: dict[str, dict[str, tuple[str, str]]] = {
+    "order_status": _STATUS,
+    "task_status": _STATUS,
+    "approval_status": _STATUS,
+    "segment": {
+        "key_account": ("Key account", "重点客户"), "regular": ("Regular", "常规客户"),
+        "occasional": ("Occasional", "偶发客户"), "lapsed": ("Lapsed", "流失客户"),
+        "prospect": ("Prospect", "潜在客户"), "unknown": ("Unknown", "未知"),
+    },
+    "task_source": {"manual": ("Manual", "手工"), "system": ("System", "系统"),
+                    "warehouse": ("Warehouse rule", "数据仓库规则")},
+    "stage": {k.split(".")[1]: v for k, v in LABELS.items() if k.startswith("stage.")},
+    "approval_kind": {k.split(".")[1]: v for k, v in LABELS.items() if k.startswith("kind.")},
+}
