@@ -8,8 +8,10 @@ also gives the step a hard timeout and returns dbt's memory when it ends.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -73,6 +75,22 @@ def _summarise(run_results: Path) -> DbtResult:
     return result
 
 
+def _die_with_parent(parent_pid: int) -> Callable[[], None] | None:
+    """A dbt child that outlives a killed refresh would keep writing the build copy and
+    collide with the next refresh (the writer lock dies with its holder, dbt would not).
+    On Linux the kernel sends dbt SIGKILL when the refresh process dies."""
+    if not sys.platform.startswith("linux"):
+        return None
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def _preexec() -> None:
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        if os.getppid() != parent_pid:  # the parent died before prctl took effect
+            os._exit(1)
+
+    return _preexec
+
+
 def run_dbt_build(
     build_db: Path,
     *,
@@ -105,6 +123,7 @@ def run_dbt_build(
     proc = subprocess.Popen(  # noqa: S603 - our own dbt, our own arguments
         args, env=os.environ | dbt_env(build_db), stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True, cwd=PROJECT_DIR,
+        preexec_fn=_die_with_parent(os.getpid()),  # noqa: PLW1509 - only calls prctl
     )
     tail: list[str] = []
     try:
