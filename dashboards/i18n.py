@@ -2,14 +2,37 @@
 
 ``t("key")`` looks a label up in the session's language; ``column("customer_name")`` names a
 warehouse column for people (tables never show raw column names). Labels live in
-``dashboards/labels.py`` so this module stays small.
+``dashboards/labels.py`` (and one ``labels_<area>.py`` per area that adds many, merged here)
+so this module stays small.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from typing import Any
 
+import dashboards
 from dashboards.labels import COLUMNS, LABELS, VALUES
+
+
+def _merge_area_labels() -> None:
+    """``labels_<area>.py`` modules add LABELS/COLUMNS/VALUES; a key defined twice is a bug."""
+    for mod in pkgutil.iter_modules(dashboards.__path__):
+        if not mod.name.startswith("labels_"):
+            continue
+        area = importlib.import_module(f"dashboards.{mod.name}")
+        for name, target in (("LABELS", LABELS), ("COLUMNS", COLUMNS)):
+            extra = getattr(area, name, {})
+            clash = sorted(set(extra) & set(target))
+            if clash:
+                raise RuntimeError(f"{mod.name}.{name} redefines {clash[:5]}")
+            target.update(extra)
+        for column_name, mapping in getattr(area, "VALUES", {}).items():
+            VALUES.setdefault(column_name, {}).update(mapping)
+
+
+_merge_area_labels()
 
 LANGS = {"en": "English", "zh": "简体中文"}
 DEFAULT_LANG = "en"
