@@ -24,9 +24,8 @@ import streamlit as st
 from sqlmodel import select
 
 from dashboards.i18n import t
+from dashboards.identity import actor
 from operational import errors as service_errors
-
-ACTOR = "dashboards"
 
 
 @dataclass
@@ -156,7 +155,7 @@ def _snapshot(record: Any) -> dict[str, Any]:
 def create_customer(values: dict[str, Any], idempotency_key: str) -> Outcome:
     from operational.services import create_customer as service
 
-    return call_service(service, data=values, actor=ACTOR, idempotency_key=idempotency_key)
+    return call_service(service, data=values, actor=actor(), idempotency_key=idempotency_key)
 
 
 def create_sales_order(values: dict[str, Any], idempotency_key: str) -> Outcome:
@@ -164,7 +163,7 @@ def create_sales_order(values: dict[str, Any], idempotency_key: str) -> Outcome:
     from operational.models import SalesOrderLine
     from operational.services import create_sales_order as service
 
-    out = call_service(service, data=values, actor=ACTOR, idempotency_key=idempotency_key)
+    out = call_service(service, data=values, actor=actor(), idempotency_key=idempotency_key)
     if out.ok:
         stmt = select(SalesOrderLine.net_amount).where(
             SalesOrderLine.sales_order_id == out.record["id"])
@@ -198,7 +197,7 @@ def confirm_order(order_id: int, expected_version: int) -> Outcome:
     from operational.services import confirm_order as service
 
     return call_service(service, order_id=order_id, expected_version=expected_version,
-                        actor=ACTOR)
+                        actor=actor())
 
 
 def decimal(value: Any) -> Decimal | None:
