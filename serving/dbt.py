@@ -97,6 +97,7 @@ def run_dbt_build(
     select: str | None = None,
     extra_vars: dict[str, Any] | None = None,
     full_refresh: bool = False,
+    exclude_resource_types: tuple[str, ...] = (),
     timeout_seconds: float = 1800.0,
     on_line: Callable[[str], None] | None = None,
 ) -> DbtResult:
@@ -117,6 +118,8 @@ def run_dbt_build(
         args += ["--vars", json.dumps(extra_vars)]
     if full_refresh:
         args.append("--full-refresh")
+    for kind in exclude_resource_types:
+        args += ["--exclude-resource-type", kind]
     results = target / "run_results.json"
     results.unlink(missing_ok=True)
     started = time.perf_counter()

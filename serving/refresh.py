@@ -172,11 +172,15 @@ def dbt_selection(
 def stage_dbt(
     settings: Settings, *, as_of_date: str, full: bool, select: str | None
 ) -> DbtResult:
+    """A selective build (``select`` set) runs the models and data tests downstream of the
+    change but not dbt's unit tests: those test the SQL against fixed fixtures, not the data,
+    and the SQL has not changed (a changed project forces a full build, which runs them)."""
     return run_dbt_build(
         settings.build_db_path,
         select=select,
         extra_vars={"as_of_date": as_of_date},
         full_refresh=full,
+        exclude_resource_types=("unit_test",) if select else (),
     )
 
 

@@ -85,6 +85,7 @@ def test_1_first_cycle_raises_one_task_per_finding_for_its_owner(home: Home) -> 
 
     expected = scenario.expected_findings(home.seeded)
     assert (refreshed.status, refreshed.dbt_mode) == ("success", "full")
+    assert refreshed.unit_tests > 0
     assert (written.findings, written.raised, written.drafts, written.errors) == (7, 7, 1, [])
     tasks = home.tasks()
     assert {key: t.assignee_id for key, t in tasks.items()} == expected
@@ -120,6 +121,9 @@ def test_3_two_more_cycles_raise_nothing_new(home: Home) -> None:
     else:
         second, third = home.cycle(), home.cycle()
         assert [r.dbt_mode for r, _ in (second, third)] == ["changed", "skip"]
+        # a selective build tests the data it rebuilt; dbt's unit tests (SQL against fixed
+        # fixtures) ran in the first, full build and the SQL has not changed since
+        assert second[0].tests > 0 and second[0].unit_tests == 0
         writes = [second[1], third[1]]
 
     assert [(w.raised, w.unchanged, w.closed, w.drafts) for w in writes] == [
