@@ -19,7 +19,8 @@ REQUEST = r"""
 import sys, time
 from pathlib import Path
 from serving.lock import RefreshBusy, writer_lock
-lock, wait, hold, log, release = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), sys.argv[4], sys.argv[5]
+lock, log, release = sys.argv[1], sys.argv[4], sys.argv[5]
+wait, hold = float(sys.argv[2]), float(sys.argv[3])
 def say(line):
     with open(log, "a") as f:
         f.write(line + "\n")
