@@ -1,12 +1,16 @@
 """Evaluate KPIs from the warehouse's KPI registry (``kpi_registry`` seed).
 
 The registry is the single definition of every KPI: its SQL lives in the dbt project and
-is published with the warehouse; this module only binds the period and shapes results.
+is published with the warehouse; this module only binds the period (and, for the KPIs whose
+``dimensions`` list them, the members ``$region``, ``$category``, ``$grade``, ``$owner``:
+NULL means all) and shapes results: by period grain, by dimension member, each beside the
+previous period and the same period last year.
 """
 
 from __future__ import annotations
 
 import calendar
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -25,6 +29,9 @@ HEADLINE = (
     "active_customers",
 )
 MONTHLY = ("order_intake", "turnover", "on_time_delivery_rate")
+DIMENSIONS = ("region", "category", "grade", "owner")
+GRAINS = ("day", "month", "quarter", "year")
+Dims = Mapping[str, str | None]
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,7 @@ class KpiDefinition:
     grain: str
     is_headline: bool
     value_sql: str
+    dimensions: tuple[str, ...] = ()
 
 
 def _registry_relation(con: duckdb.DuckDBPyConnection) -> str:
@@ -65,21 +73,54 @@ def registry(con: duckdb.DuckDBPyConnection) -> dict[str, KpiDefinition]:
             grain=r["grain"],
             is_headline=str(r["is_headline"]).lower() in {"true", "1", "t"},
             value_sql=r["value_sql"],
+            dimensions=tuple(d for d in (r.get("dimensions") or "").split("|") if d),
         )
         for r in rows
     }
 
 
-def _params(sql: str, date_from: date, date_to: date) -> dict[str, date]:
-    params = {"date_from": date_from, "date_to": date_to}
+def _require(kpi: KpiDefinition, dimensions: list[str]) -> None:
+    unknown = sorted(set(dimensions) - set(DIMENSIONS))
+    if unknown:
+        raise ValueError(f"unknown dimension(s) {', '.join(unknown)}: use {', '.join(DIMENSIONS)}")
+    unsupported = [d for d in dimensions if d not in kpi.dimensions]
+    if unsupported:
+        supported = ", ".join(kpi.dimensions) or "no dimension"
+        raise ValueError(
+            f"KPI {kpi.name} cannot be cut by {', '.join(unsupported)} (it supports {supported})"
+        )
+
+
+def check_dims(kpi: KpiDefinition, dims: Dims | None) -> None:
+    """A member given for a dimension the KPI cannot be cut by is an error, not ignored; so
+    is an unknown dimension. None means all members, whatever the dimension."""
+    given = dims or {}
+    _require(kpi, [d for d, member in given.items() if member is not None or d not in DIMENSIONS])
+
+
+def _params(sql: str, date_from: date, date_to: date, dims: Dims | None = None) -> dict[str, Any]:
+    """The bound parameters the SQL uses: the period, and each dimension (None = all)."""
+    params: dict[str, Any] = {"date_from": date_from, "date_to": date_to}
+    params |= {d: (dims or {}).get(d) for d in DIMENSIONS}
     return {k: v for k, v in params.items() if f"${k}" in sql}
 
 
 def evaluate_one(
-    con: duckdb.DuckDBPyConnection, kpi: KpiDefinition, date_from: date, date_to: date
+    con: duckdb.DuckDBPyConnection,
+    kpi: KpiDefinition,
+    date_from: date,
+    date_to: date,
+    dims: Dims | None = None,
 ) -> Any:
-    row = con.execute(kpi.value_sql, _params(kpi.value_sql, date_from, date_to)).fetchone()
+    check_dims(kpi, dims)
+    row = con.execute(kpi.value_sql, _params(kpi.value_sql, date_from, date_to, dims)).fetchone()
     return row[0] if row else None
+
+
+def _lookup(reg: dict[str, KpiDefinition], names: tuple[str, ...] | list[str]) -> None:
+    missing = [n for n in names if n not in reg]
+    if missing:
+        raise LookupError(f"KPI(s) not in the registry: {', '.join(missing)}")
 
 
 def evaluate(
@@ -87,40 +128,75 @@ def evaluate(
     names: tuple[str, ...] | list[str],
     date_from: date,
     date_to: date,
+    dims: Dims | None = None,
 ) -> dict[str, Any]:
     reg = registry(con)
-    missing = [n for n in names if n not in reg]
-    if missing:
-        raise LookupError(f"KPI(s) not in the registry: {', '.join(missing)}")
-    return {n: evaluate_one(con, reg[n], date_from, date_to) for n in names}
+    _lookup(reg, names)
+    for n in names:
+        check_dims(reg[n], dims)
+    return {n: evaluate_one(con, reg[n], date_from, date_to, dims) for n in names}
 
 
 def rows(
-    con: duckdb.DuckDBPyConnection, name: str, date_from: date, date_to: date
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    date_from: date,
+    date_to: date,
+    dims: Dims | None = None,
 ) -> list[dict[str, Any]]:
     """Every row of a customer- or month-grain KPI (one per customer, or per month and
     dimension member: ``month_start_date, <dimension>, value``)."""
     reg = registry(con)
-    if name not in reg:
-        raise LookupError(f"KPI not in the registry: {name}")
+    _lookup(reg, [name])
     kpi = reg[name]
-    return fetch_dicts(con, kpi.value_sql, _params(kpi.value_sql, date_from, date_to))
+    check_dims(kpi, dims)
+    return fetch_dicts(con, kpi.value_sql, _params(kpi.value_sql, date_from, date_to, dims))
 
 
-def by_customer(con: duckdb.DuckDBPyConnection, date_to: date) -> list[dict[str, Any]]:
-    kpi = registry(con)["customer_ltv"]
-    return fetch_dicts(con, kpi.value_sql, _params(kpi.value_sql, date(1900, 1, 1), date_to))
+def by_customer(
+    con: duckdb.DuckDBPyConnection, date_to: date, dims: Dims | None = None
+) -> list[dict[str, Any]]:
+    return rows(con, "customer_ltv", date(1900, 1, 1), date_to, dims)
+
+
+def _period_start(grain: str, d: date) -> date:
+    if grain == "day":
+        return d
+    if grain == "month":
+        return d.replace(day=1)
+    if grain == "quarter":
+        return date(d.year, (d.month - 1) // 3 * 3 + 1, 1)
+    if grain == "year":
+        return date(d.year, 1, 1)
+    raise ValueError(f"unknown grain {grain!r}: use {', '.join(GRAINS)}")
+
+
+def _period_label(grain: str, start: date) -> str:
+    return {
+        "day": start.isoformat(),
+        "month": f"{start.year:04d}-{start.month:02d}",
+        "quarter": f"{start.year:04d}-Q{(start.month - 1) // 3 + 1}",
+        "year": f"{start.year:04d}",
+    }[grain]
+
+
+def period_ranges(grain: str, date_from: date, date_to: date) -> list[tuple[str, date, date]]:
+    """Calendar days, months, quarters or years overlapping [date_from, date_to], each
+    clipped to the range, labelled 2026-01-31, 2026-01, 2026-Q1, 2026."""
+    step = {"day": 0, "month": 1, "quarter": 3, "year": 12}
+    start = _period_start(grain, date_from)
+    out = []
+    while start <= date_to:
+        nxt = start + timedelta(days=1) if grain == "day" else shift_months(start, step[grain])
+        last = nxt - timedelta(days=1)
+        out.append((_period_label(grain, start), max(start, date_from), min(last, date_to)))
+        start = nxt
+    return out
 
 
 def month_ranges(date_from: date, date_to: date) -> list[tuple[str, date, date]]:
     """Calendar months overlapping [date_from, date_to], each clipped to the range."""
-    out = []
-    y, m = date_from.year, date_from.month
-    while date(y, m, 1) <= date_to:
-        last = date(y, m, calendar.monthrange(y, m)[1])
-        out.append((f"{y:04d}-{m:02d}", max(date(y, m, 1), date_from), min(last, date_to)))
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return out
+    return period_ranges("month", date_from, date_to)
 
 
 def monthly(
@@ -128,10 +204,12 @@ def monthly(
     names: tuple[str, ...] | list[str],
     date_from: date,
     date_to: date,
+    dims: Dims | None = None,
 ) -> list[dict[str, Any]]:
     reg = registry(con)
+    _lookup(reg, names)
     return [
-        {"month": label, **{n: evaluate_one(con, reg[n], lo, hi) for n in names}}
+        {"month": label, **{n: evaluate_one(con, reg[n], lo, hi, dims) for n in names}}
         for label, lo, hi in month_ranges(date_from, date_to)
     ]
 
@@ -160,6 +238,98 @@ def previous_period(date_from: date, date_to: date) -> tuple[date, date]:
 
 def same_period_last_year(date_from: date, date_to: date) -> tuple[date, date]:
     return shift_months(date_from, -12), shift_months(date_to, -12)
+
+
+class _Compared:
+    """A KPI's value over a period beside the previous period and the same period last year,
+    memoised per (period, members): consecutive periods share their neighbours' values."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, kpi: KpiDefinition) -> None:
+        self.con, self.kpi = con, kpi
+        self.memo: dict[tuple[date, date, tuple[tuple[str, str | None], ...]], Any] = {}
+
+    def value(self, lo: date, hi: date, dims: Dims | None) -> Any:
+        key = (lo, hi, tuple(sorted((dims or {}).items())))
+        if key not in self.memo:
+            self.memo[key] = evaluate_one(self.con, self.kpi, lo, hi, dims)
+        return self.memo[key]
+
+    def __call__(
+        self, lo: date, hi: date, dims: Dims | None = None, grain: str | None = None
+    ) -> dict[str, Any]:
+        # a day compares with the day before; longer periods as previous_period says
+        before = (lo - timedelta(days=1),) * 2 if grain == "day" else previous_period(lo, hi)
+        return {
+            "value": self.value(lo, hi, dims),
+            "previous_value": self.value(*before, dims),
+            "last_year_value": self.value(*same_period_last_year(lo, hi), dims),
+        }
+
+
+def _kpi(con: duckdb.DuckDBPyConnection, name: str) -> KpiDefinition:
+    reg = registry(con)
+    _lookup(reg, [name])
+    if reg[name].grain != "period":
+        raise ValueError(f"KPI {name} has one row per {reg[name].grain}, not one value per period")
+    return reg[name]
+
+
+def by_period(
+    con: duckdb.DuckDBPyConnection,
+    kpi_name: str,
+    grain: str,
+    date_from: date,
+    date_to: date,
+    dims: Dims | None = None,
+) -> list[dict[str, Any]]:
+    """One row per day, month, quarter or year of the range (clipped to it): ``period``,
+    ``date_from``, ``date_to``, ``value``, ``previous_value``, ``last_year_value``."""
+    kpi = _kpi(con, kpi_name)
+    check_dims(kpi, dims)
+    compared = _Compared(con, kpi)
+    return [
+        {"period": label, "date_from": lo, "date_to": hi, **compared(lo, hi, dims, grain)}
+        for label, lo, hi in period_ranges(grain, date_from, date_to)
+    ]
+
+
+def members(con: duckdb.DuckDBPyConnection, dimension: str) -> list[dict[str, Any]]:
+    """Every member of a dimension (``member``, ``label``), from rpt_dimension_members."""
+    if dimension not in DIMENSIONS:
+        raise ValueError(f"unknown dimension {dimension!r}: use {', '.join(DIMENSIONS)}")
+    return fetch_dicts(
+        con,
+        "select member, member_label as label from reports.rpt_dimension_members"
+        " where dimension = $dimension order by member",
+        {"dimension": dimension},
+    )
+
+
+def by_dimension(
+    con: duckdb.DuckDBPyConnection,
+    kpi_name: str,
+    dimension: str,
+    date_from: date,
+    date_to: date,
+    dims: Dims | None = None,
+    *,
+    grain: str | None = None,
+) -> list[dict[str, Any]]:
+    """One row per member of ``dimension``: ``member``, ``label``, ``value``,
+    ``previous_value``, ``last_year_value`` (optionally within other members ``dims``; with
+    ``grain="day"`` the previous period is the day before). Members without a value in any
+    of the three periods are left out; the rest are sorted by value, largest first."""
+    kpi = _kpi(con, kpi_name)
+    _require(kpi, [dimension])
+    check_dims(kpi, dims)
+    compared = _Compared(con, kpi)
+    out = []
+    for m in members(con, dimension):
+        within = {**(dims or {}), dimension: m["member"]}
+        row = {**m, **compared(date_from, date_to, within, grain)}
+        if any(row[k] not in (None, 0) for k in ("value", "previous_value", "last_year_value")):
+            out.append(row)
+    return sorted(out, key=lambda r: (r["value"] is None, -(r["value"] or 0), r["member"]))
 
 
 def to_json_number(value: Any, unit: str) -> Any:

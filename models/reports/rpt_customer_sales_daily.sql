@@ -1,48 +1,25 @@
+{#- One row per customer and order date: the cells of rpt_customer_sales_daily_dims summed,
+    so LTV, active customers and repurchase share one computation with their slices. -#}
 with
 
-order_lines as (
+cells as (
 
-    select * from {{ ref('fct_order_lines') }}
-
-),
-
-customers as (
-
-    select
-        customer_id,
-        customer_code,
-        customer_name
-    from {{ ref('dim_customers') }}
-
-),
-
-by_customer_day as (
-
-    select
-        customer_id,
-        order_date,
-        sum(net_amount) as net_sales,
-        sum(cost_amount) as cogs,
-        count(distinct sales_order_id) as order_count
-    from order_lines
-    where not is_cancelled
-    group by customer_id, order_date
+    select * from {{ ref('rpt_customer_sales_daily_dims') }}
 
 ),
 
 final as (
 
     select
-        by_customer_day.customer_id,
-        customers.customer_code,
-        customers.customer_name,
-        by_customer_day.order_date,
-        {{ money('by_customer_day.net_sales') }} as net_sales,
-        {{ money('by_customer_day.cogs') }} as cogs,
-        cast(by_customer_day.order_count as integer) as order_count
-    from by_customer_day
-    inner join customers
-        on by_customer_day.customer_id = customers.customer_id
+        customer_id,
+        customer_code,
+        customer_name,
+        order_date,
+        {{ money('sum(net_sales)') }} as net_sales,
+        {{ money('sum(cogs)') }} as cogs,
+        cast(sum(order_count) as integer) as order_count
+    from cells
+    group by customer_id, customer_code, customer_name, order_date
 
 )
 

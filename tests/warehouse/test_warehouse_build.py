@@ -51,10 +51,16 @@ def registry() -> dict[str, dict[str, str]]:
         return {row["kpi_name"]: row for row in csv.DictReader(f)}
 
 
+def bind(sql: str, period: tuple[date, date]) -> dict[str, date | None]:
+    """The period, and NULL (= all members) for each dimension parameter the SQL takes."""
+    dims = {d: None for d in ("region", "category", "grade", "owner") if f"${d}" in sql}
+    return {"date_from": period[0], "date_to": period[1], **dims}
+
+
 def kpi(wh: WarehouseBuild, name: str, period: tuple[date, date]):
     sql = registry()[name]["value_sql"]
     with duckdb.connect(str(wh.duckdb_path), read_only=True) as con:
-        cur = con.execute(sql, {"date_from": period[0], "date_to": period[1]})
+        cur = con.execute(sql, bind(sql, period))
         cols = [d[0] for d in cur.description]
         rows = cur.fetchall()
     if registry()[name]["grain"] == "period":
@@ -219,7 +225,7 @@ def test_every_registry_query_has_the_right_shape(wh: WarehouseBuild) -> None:
             assert row["grain"] in {"period", "customer", "month"}, name
             assert row["higher_is_better"] in {"true", "false"}, name
             for period in (YEAR, (date(2031, 1, 1), date(2031, 1, 31))):
-                cur = con.execute(row["value_sql"], {"date_from": period[0], "date_to": period[1]})
+                cur = con.execute(row["value_sql"], bind(row["value_sql"], period))
                 cols = [d[0] for d in cur.description]
                 rows = cur.fetchall()
                 if row["grain"] == "period":

@@ -25,7 +25,11 @@ PG_ADMIN_URL = os.environ.get(
 )
 REPORTS = [
     "rpt_kpi_daily",
+    "rpt_kpi_daily_dims",
     "rpt_customer_sales_daily",
+    "rpt_customer_sales_daily_dims",
+    "rpt_receivables_daily_dims",
+    "rpt_dimension_members",
     "rpt_sales_monthly",
     "rpt_inventory_monthly",
     "rpt_crm_monthly",
