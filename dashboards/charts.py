@@ -6,6 +6,7 @@ Amounts arrive as ``Decimal`` or numbers; axes show compact money per language (
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Mapping, Sequence
 
@@ -18,6 +19,16 @@ PALETTE = ("#1f4e79", "#2a9d8f", "#e9c46a", "#e76f51", "#8d99ae", "#6a4c93", "#5
            "#f4a261", "#457b9d", "#bc6c25", "#9d4edd", "#a8dadc")
 LINE_COLOR = "#e76f51"
 FONT = "Source Sans Pro, PingFang SC, Microsoft YaHei, sans-serif"
+
+
+def _esc(value: object) -> str:
+    """A data value used as a label: plotly renders a subset of HTML in labels, names and
+    hover templates, so user-entered text (customer names, regions) is escaped."""
+    return html.escape(str(value), quote=False)
+
+
+def _escs(values: Sequence[object]) -> list[object]:
+    return [_esc(v) if isinstance(v, str) else v for v in values]
 
 
 def _floats(series: pd.Series) -> list[float | None]:
@@ -109,7 +120,7 @@ def ranked_bars(
     data = df.sort_values(value, ascending=False).head(top).iloc[::-1]
     xs = _floats(data[value])
     fig = go.Figure(go.Bar(
-        x=xs, y=data[category].astype(str).tolist(), orientation="h", marker_color=color,
+        x=xs, y=[_esc(v) for v in data[category]], orientation="h", marker_color=color,
         customdata=[fmt.value(v, unit, lang) for v in data[value]],
         hovertemplate="%{y}: %{customdata}<extra></extra>",
         text=[fmt.money_compact(v, lang) if unit == "money" else fmt.value(v, unit, lang)
@@ -129,9 +140,9 @@ def stacked_bars(
     stacks = list(order) if order else sorted(df[stack].dropna().unique().tolist())
     xs = sorted(df[x].dropna().unique().tolist())
     if x_labels:
-        shown_x = [x_labels.get(v, v) for v in xs]
+        shown_x = _escs([x_labels.get(v, v) for v in xs])
     else:
-        shown_x = [fmt.month_label(v, lang) for v in xs] if x == "month" else xs
+        shown_x = [fmt.month_label(v, lang) for v in xs] if x == "month" else _escs(xs)
     fig = go.Figure()
     totals = [0.0] * len(xs)
     for i, name in enumerate(stacks):
@@ -139,9 +150,9 @@ def stacked_bars(
         ys = [float(part.get(v, 0) or 0) for v in xs]
         totals = [a + b for a, b in zip(totals, ys, strict=True)]
         fig.add_trace(go.Bar(
-            x=shown_x, y=ys, name=str(name), marker_color=PALETTE[i % len(PALETTE)],
+            x=shown_x, y=ys, name=_esc(name), marker_color=PALETTE[i % len(PALETTE)],
             customdata=[fmt.money(v, lang) for v in ys],
-            hovertemplate="%{customdata}<extra>" + str(name) + "</extra>",
+            hovertemplate="%{customdata}<extra>" + _esc(name) + "</extra>",
         ))
     fig.update_layout(barmode="stack", hovermode="x unified", yaxis=_money_axis(totals, lang))
     return _layout(_thin(fig, len(xs)))
@@ -152,8 +163,9 @@ def lines(
 ) -> go.Figure:
     """One line per column in ``ys`` (column -> label), e.g. monthly rates."""
     fig = go.Figure()
-    xs = [fmt.month_label(m, lang) for m in df[x]] if x == "month" else df[x].tolist()
-    for i, (col, label) in enumerate(ys.items()):
+    xs = [fmt.month_label(m, lang) for m in df[x]] if x == "month" else _escs(df[x].tolist())
+    for i, (col, raw_label) in enumerate(ys.items()):
+        label = _esc(raw_label)
         fig.add_trace(go.Scatter(
             x=xs, y=_floats(df[col]), name=label, mode="lines+markers",
             line={"color": PALETTE[i % len(PALETTE)], "width": 3},
@@ -169,7 +181,7 @@ def funnel(df: pd.DataFrame, stage: str, value: str, *, unit: str = "money",
            lang: str = "en") -> go.Figure:
     """Pipeline by stage, in the order given."""
     fig = go.Figure(go.Funnel(
-        y=df[stage].astype(str).tolist(), x=_floats(df[value]),
+        y=[_esc(v) for v in df[stage]], x=_floats(df[value]),
         text=[fmt.value(v, unit, lang) for v in df[value]], textinfo="text",
         marker={"color": PALETTE[: len(df)]},
         hovertemplate="%{y}: %{text}<extra></extra>",
@@ -180,7 +192,7 @@ def funnel(df: pd.DataFrame, stage: str, value: str, *, unit: str = "money",
 def donut(df: pd.DataFrame, names: str, value: str, *, unit: str = "count",
           lang: str = "en") -> go.Figure:
     fig = go.Figure(go.Pie(
-        labels=df[names].astype(str).tolist(), values=_floats(df[value]), hole=0.55,
+        labels=[_esc(v) for v in df[names]], values=_floats(df[value]), hole=0.55,
         marker={"colors": PALETTE}, sort=False,
         customdata=[fmt.value(v, unit, lang) for v in df[value]],
         hovertemplate="%{label}: %{customdata} (%{percent})<extra></extra>",
@@ -194,8 +206,8 @@ def grouped_bars(
 ) -> go.Figure:
     """Money columns ``ys`` (column -> label) side by side per ``x``, in the frame's order."""
     xs = df[x].tolist()
-    shown = [x_labels.get(v, v) for v in xs] if x_labels else (
-        [fmt.month_label(v, lang) for v in xs] if x == "month" else xs)
+    shown = _escs([x_labels.get(v, v) for v in xs]) if x_labels else (
+        [fmt.month_label(v, lang) for v in xs] if x == "month" else _escs(xs))
     fig = go.Figure()
     values: list[float | None] = []
     for i, (col, label) in enumerate(ys.items()):

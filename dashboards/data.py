@@ -4,6 +4,11 @@ Reads go through ``serving.read.open_published`` (a short-lived read-only connec
 call; connections are never cached). Results are cached with ``st.cache_data`` keyed by the
 warehouse ``build_id`` and every parameter, so a new build is read at once and old entries
 expire. Parameters are always bound (``$name``), never formatted into SQL.
+
+Owner scope: a sales rep reads only the customers, deals and orders they own. Queries that
+can be limited say so with ``$scope_owner`` (see ``scope_sql``); ``frame(..., scope=id)``
+binds it, and is refused for a query that cannot be limited. The scope is an argument of
+every cached function it affects, so one user's cached rows are never another's.
 """
 
 from __future__ import annotations
@@ -96,12 +101,15 @@ def dimension(df: pd.DataFrame) -> str:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def customer_ltv(build_id: str, date_to: date) -> pd.DataFrame:
-    """The ``customer_ltv`` KPI (lifetime up to ``date_to``) per customer, with names."""
+def customer_ltv(build_id: str, date_to: date, scope: int | None = None) -> pd.DataFrame:
+    """The ``customer_ltv`` KPI (lifetime up to ``date_to``) per customer, with names; with
+    ``scope``, only the customers that employee owns."""
     with open_published() as con:
         rows = kpis.rows(con, "customer_ltv", LIFETIME_START, date_to)
     ltv = pd.DataFrame(rows, columns=["customer_code", "ltv", "margin_ltv", "orders"])
-    names = query(SQL["customer_names"])
+    names = query(SQL["customer_names"], {"scope_owner": scope})
+    if scope is not None:
+        ltv = ltv[ltv["customer_code"].isin(names["customer_code"] if not names.empty else [])]
     if ltv.empty or names.empty:
         return ltv.assign(customer_name=ltv["customer_code"])
     df = ltv.merge(names, on="customer_code", how="left")
@@ -122,13 +130,20 @@ def receivables_ageing(info: dict[str, Any], date_from: date, date_to: date) -> 
 
 # --- filters -----------------------------------------------------------------------------
 
+def scope_sql(column: str) -> str:
+    """The owner-scope condition on ``column`` (constant SQL; the owner id stays bound)."""
+    return f"(cast($scope_owner as bigint) is null or {column} = $scope_owner)"
+
+
 def filter_sql(alias: str = "") -> str:
-    """Optional region / category / owner conditions (constant SQL; values stay bound)."""
+    """Optional region / category / owner conditions and the owner scope (constant SQL;
+    values stay bound)."""
     p = f"{alias}." if alias else ""
     return f"""
     (cast($region as varchar) is null or {p}customer_region = $region)
     and (cast($category as varchar) is null or {p}product_category = $category)
     and (cast($owner as bigint) is null or {p}owner_employee_id = $owner)
+    and {scope_sql(f"{p}owner_employee_id")}
 """
 
 
@@ -230,6 +245,7 @@ SQL: dict[str, str] = {
                o.net_amount, o.last_delivered_date, o.is_on_time_in_full
         from marts.fct_orders as o join marts.dim_customers as c using (customer_id)
         where c.customer_code = $customer_code and o.order_date between $date_from and $date_to
+            and """ + scope_sql("c.owner_employee_id") + """
         order by o.order_date desc, o.order_no
     """,
     "pipeline": """
@@ -239,6 +255,7 @@ SQL: dict[str, str] = {
                    when 'proposal' then 3 when 'negotiation' then 4 else 5 end) as stage_order
         from marts.fct_opportunities
         where not is_closed and (cast($owner as bigint) is null or owner_employee_id = $owner)
+            and """ + scope_sql("owner_employee_id") + """
         group by opportunity_stage order by stage_order
     """,
     "crm_monthly": """
@@ -249,6 +266,7 @@ SQL: dict[str, str] = {
         from reports.rpt_crm_monthly
         where month_start_date between $date_from and $date_to
             and (cast($owner as bigint) is null or owner_employee_id = $owner)
+            and """ + scope_sql("owner_employee_id") + """
         group by all order by 1
     """,
     "otd_by_month": """
@@ -348,6 +366,7 @@ SQL: dict[str, str] = {
     """,
     "customer_names": """
         select customer_code, customer_name from marts.dim_customers
+        where """ + scope_sql("owner_employee_id") + """
     """,
     "landing_state": """
         select table_name, cursor_at, landed_at from meta.landing_state order by table_name
@@ -375,19 +394,34 @@ SQL: dict[str, str] = {
 }
 
 
+SCOPED = frozenset(name for name, sql in SQL.items() if "$scope_owner" in sql)
+
+
+class ScopeError(ValueError):
+    """A scoped read asked for a query that cannot be limited to an owner's records."""
+
+
 @st.cache_data(ttl=TTL, show_spinner=False)
-def _frame(build_id: str, name: str, params: tuple[tuple[str, Any], ...]) -> pd.DataFrame:
-    return query(SQL[name], dict(params))
+def _frame(build_id: str, name: str, scope_owner: int | None,
+           params: tuple[tuple[str, Any], ...]) -> pd.DataFrame:
+    bound = dict(params)
+    if name in SCOPED:
+        bound["scope_owner"] = scope_owner
+    return query(SQL[name], bound)
 
 
-def frame(info: dict[str, Any], name: str, **params: Any) -> pd.DataFrame:
-    """The rows of the named query for this build (cached per build and parameters)."""
-    return _frame(info["build_id"], name, tuple(sorted(params.items())))
+def frame(info: dict[str, Any], name: str, *, scope: int | None = None,
+          **params: Any) -> pd.DataFrame:
+    """The rows of the named query for this build, limited to the records of employee
+    ``scope`` when given (cached per build, scope and parameters)."""
+    if scope is not None and name not in SCOPED:
+        raise ScopeError(f"query {name!r} cannot be limited to one owner's records")
+    return _frame(info["build_id"], name, scope, tuple(sorted(params.items())))
 
 
-def filtered(info: dict[str, Any], name: str, filters: tuple[Any, Any, Any],
-             **params: Any) -> pd.DataFrame:
-    return frame(info, name, **_filter_params(filters), **params)
+def filtered(info: dict[str, Any], name: str, filters: tuple[Any, Any, Any], *,
+             scope: int | None = None, **params: Any) -> pd.DataFrame:
+    return frame(info, name, scope=scope, **_filter_params(filters), **params)
 
 
 def invoiced_and_collected(info: dict[str, Any], date_from: date, date_to: date) -> pd.DataFrame:

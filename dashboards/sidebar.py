@@ -1,4 +1,5 @@
-"""The shared sidebar: language, period, which build the numbers come from, refresh button."""
+"""The shared sidebar: who is signed in (and sign out), language, period, which build the
+numbers come from, refresh button."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Any
 
 import streamlit as st
 
-from dashboards import fmt, periods
+from dashboards import auth, fmt, periods
 from dashboards.components import lang, period
 from dashboards.i18n import LANGS, t
 from operational.settings import get_settings
@@ -73,10 +74,32 @@ def refresh_button() -> None:
         getattr(st, kind)(text)
 
 
-def render(info: dict[str, Any] | None) -> None:
+def account(user: dict[str, Any]) -> None:
+    """Who is signed in, with which role, and the sign-out button (names shown as written)."""
+    st.caption(t("auth.signed_in_as", name=auth.plain(user.get("display_name") or ""),
+                 username=auth.plain(user.get("username") or "")))
+    st.caption(t("auth.role_line", role=auth.role_label(user)))
+    st.button(t("auth.sign_out"), key="logout", icon=":material/logout:", width="stretch",
+              on_click=auth.sign_out, args=(t("auth.signed_out"),))
+
+
+def render_signed_out(user: dict[str, Any] | None = None) -> None:
+    """The sidebar before signing in: only the language switch (and sign-out, if signed in)."""
     with st.sidebar:
+        language_switch()
+        if user:
+            st.divider()
+            account(user)
+
+
+def render(info: dict[str, Any] | None, user: dict[str, Any] | None = None) -> None:
+    with st.sidebar:
+        if user:
+            account(user)
+            st.divider()
         language_switch()
         period_picker()
         st.divider()
         build_status(info)
-        refresh_button()
+        if auth.can_use_form("warehouse_refresh", user or {}):
+            refresh_button()

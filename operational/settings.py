@@ -5,12 +5,16 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Values people copy from examples; a key equal to one of these is as good as none.
+DEFAULT_SECRET_KEYS = frozenset({"", "change-me", "changeme", "secret", "demo", "dev", "mis"})
+MIN_SECRET_KEY_LENGTH = 16
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="MIS_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="MIS_", extra="ignore", populate_by_name=True)
 
     home: Path = Field(default=Path(".mis"), description="Data folder: store, warehouse, logs.")
     database_url: str | None = Field(
@@ -24,8 +28,39 @@ class Settings(BaseSettings):
     discount_approval_threshold: float = Field(
         default=0.15, description="Line discounts above this need an approved discount request."
     )
-    demo: bool = Field(default=True, description="Demo mode: seeded users, default secrets.")
+    demo_mode: bool | None = Field(
+        default=None,
+        validation_alias=AliasChoices("MIS_DEMO_MODE", "MIS_DEMO"),
+        description="Demo mode: demo logins (password 'demo') and no secret key needed. "
+        "Default: on for the embedded SQLite store, off when MIS_DATABASE_URL is set.",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None, description="Signs the dashboards' cookies; required outside demo mode."
+    )
+    session_idle_minutes: int = Field(
+        default=60, gt=0, description="A dashboard session unused this long signs out."
+    )
+    session_max_hours: float = Field(
+        default=12, gt=0, description="A dashboard session signs out this long after sign-in."
+    )
     app_port: int = 8501
+
+    @model_validator(mode="after")
+    def _default_demo_mode(self) -> Settings:
+        if self.demo_mode is None:
+            self.demo_mode = self.database_url is None or self.database_url.startswith("sqlite")
+        return self
+
+    @property
+    def demo(self) -> bool:
+        """Demo mode, resolved (``demo_mode`` is never None after validation)."""
+        return bool(self.demo_mode)
+
+    @property
+    def has_default_secret_key(self) -> bool:
+        """True when MIS_SECRET_KEY is unset, a placeholder or too short to be a secret."""
+        key = self.secret_key.get_secret_value().strip() if self.secret_key else ""
+        return key.lower() in DEFAULT_SECRET_KEYS or len(key) < MIN_SECRET_KEY_LENGTH
 
     @property
     def resolved_home(self) -> Path:

@@ -7,10 +7,12 @@ from datetime import UTC, datetime
 import streamlit as st
 
 import dashboards  # noqa: F401 - project root on sys.path when run alone
+from dashboards import auth, data, fmt
 from dashboards import components as ui
-from dashboards import data, fmt
 from dashboards.i18n import t
 from operational.settings import get_settings
+
+auth.require_page("data_health")
 
 STALE_HOURS = 24
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 import dashboards  # noqa: F401 - project root on sys.path when run alone
-from dashboards import charts, data, fmt, periods
+from dashboards import auth, charts, data, fmt, periods, records
 from dashboards import components as ui
 from dashboards.i18n import t
+
+auth.require_page("finance")
 
 KPIS = ("turnover", "gross_margin_rate", "receivables", "overdue_receivables", "dso",
         "cogs")
@@ -39,16 +41,22 @@ ui.section("finance.margin_by_grade", "finance.margin_by_grade_caption")
 ui.kpi_by_month(info, ("gross_margin_rate_by_grade",), *span, key="finance_margin_grade")
 
 ui.section("finance.by_customer", "finance.by_customer_caption")
-ui.table(data.frame(info, "ageing_by_customer").drop(columns=["oldest_bucket"]),
-         key="finance_customers", file_stem="receivables-by-customer",
-         money=("open_amount", "overdue_amount"))
+by_customer, links = records.resolve(
+    data.frame(info, "ageing_by_customer").drop(columns=["oldest_bucket"]),
+    {"customer_name": ("customer", "customer_code")})
+ui.table(by_customer, key="finance_customers", file_stem="receivables-by-customer",
+         money=("open_amount", "overdue_amount"), links=links)
 
 ui.section("finance.open_invoices")
-ui.table(data.frame(info, "open_invoices", today=ui.today()), key="finance_invoices",
-         file_stem="open-invoices", money=("gross_amount", "paid_amount", "open_amount"))
+invoices, links = records.resolve(data.frame(info, "open_invoices", today=ui.today()),
+                                  {"invoice_no": ("invoice", "invoice_no")})
+ui.table(invoices, key="finance_invoices", file_stem="open-invoices",
+         money=("gross_amount", "paid_amount", "open_amount"), links=links)
 
 ui.section("finance.unapproved", "finance.unapproved_caption")
-ui.table(data.frame(info, "unapproved_supplier_payments", date_from=per.date_from,
-                    date_to=per.date_to),
-         key="finance_unapproved", file_stem="supplier-payments-without-approval",
-         money=("payment_amount",))
+unapproved, links = records.resolve(
+    data.frame(info, "unapproved_supplier_payments", date_from=per.date_from,
+               date_to=per.date_to),
+    {"payment_no": ("supplier_payment", "payment_no"), "po_no": ("purchase_order", "po_no")})
+ui.table(unapproved, key="finance_unapproved", file_stem="supplier-payments-without-approval",
+         money=("payment_amount",), links=links)

@@ -7,9 +7,11 @@ from datetime import UTC, datetime
 import streamlit as st
 
 import dashboards  # noqa: F401 - project root on sys.path when run alone
+from dashboards import auth, data, records
 from dashboards import components as ui
-from dashboards import data
 from dashboards.i18n import t
+
+auth.require_page("office")
 
 KPIS = ("approval_cycle_hours", "pending_approvals", "overdue_tasks",
         "service_resolution_hours", "service_satisfaction")
@@ -28,8 +30,11 @@ ui.table(data.frame(info, "approvals_by_kind", **period), key="office_approvals"
 
 ui.section("office.pending", "office.pending_caption")
 now = datetime.now(UTC).replace(tzinfo=None)
-ui.table(data.frame(info, "pending_approvals", now=now.replace(second=0, microsecond=0)),
-         key="office_pending", file_stem="pending-approvals", money=("amount",))
+pending, links = records.resolve(
+    data.frame(info, "pending_approvals", now=now.replace(second=0, microsecond=0)),
+    {"request_no": ("approval_request", "request_no")})
+ui.table(pending, key="office_pending", file_stem="pending-approvals", money=("amount",),
+         links=links)
 
 left, right = st.columns(2)
 with left:

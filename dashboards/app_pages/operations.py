@@ -5,9 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 import dashboards  # noqa: F401 - project root on sys.path when run alone
-from dashboards import charts, data, periods
+from dashboards import auth, charts, data, periods, records
 from dashboards import components as ui
 from dashboards.i18n import column, t
+
+auth.require_page("operations")
 
 KPIS = ("on_time_delivery_rate", "otif_rate", "gross_margin_rate", "delivered_net_sales",
         "cogs", "inventory_turnover", "days_of_inventory", "slow_moving_items")
@@ -41,9 +43,13 @@ ui.kpi_by_month(info, ("on_time_delivery_rate_by_owner",), *span.values(), key="
                 only=ui.filter_members(info, filters))
 
 ui.section("ops.late_lines", "ops.late_lines_caption")
-ui.table(data.filtered(info, "late_lines", filters, today=ui.today(), **period),
-         key="ops_late", file_stem="late-order-lines")
+late, links = records.resolve(
+    data.filtered(info, "late_lines", filters, today=ui.today(), **period),
+    {"order_no": ("sales_order", "order_no"), "sku": ("product", "sku")})
+ui.table(late, key="ops_late", file_stem="late-order-lines", links=links)
 
 ui.section("ops.slow_moving", "ops.slow_moving_caption")
-ui.table(data.frame(info, "slow_moving", category=filters[1]), key="ops_slow",
-         file_stem="slow-moving-stock", money=("inventory_value",))
+slow, links = records.resolve(data.frame(info, "slow_moving", category=filters[1]),
+                              {"sku": ("product", "sku")})
+ui.table(slow, key="ops_slow", file_stem="slow-moving-stock", money=("inventory_value",),
+         links=links)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 import dashboards  # noqa: F401 - project root on sys.path when run alone
-from dashboards import charts, data, fmt, periods
+from dashboards import auth, charts, data, fmt, periods, records
 from dashboards import components as ui
 from dashboards.i18n import column, t
+
+auth.require_page("overview")
 
 TILES = ("turnover", "order_intake", "on_time_delivery_rate",
          "avg_customer_ltv", "gross_margin_rate", "active_customers")
@@ -47,8 +49,9 @@ points = (event or {}).get("selection", {}).get("points", []) if event else []
 if points:
     month = trend["month"].iloc[int(points[0]["point_index"])]
     st.subheader(f"{t('drill.title')}: {fmt.month_label(month, lang)}")
-    orders = data.orders_in_month(info["build_id"], month)
+    orders, links = records.resolve(data.orders_in_month(info["build_id"], month),
+                                    {"order_no": ("sales_order", "order_no")})
     ui.table(orders, key="overview_orders", file_stem=f"orders-{month}",
-             money=("net_amount",))
+             money=("net_amount",), links=links)
 else:
     st.caption(t("drill.hint"))

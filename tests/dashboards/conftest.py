@@ -19,12 +19,31 @@ import dashboards  # noqa: F401 - project root on sys.path (serving)
 PAGES = Path(__file__).resolve().parents[2] / "dashboards" / "app_pages"
 APP = PAGES.parent / "app.py"
 
+# The demo store's accounts (operational/demo/oa.py, seed 42), as the login puts them in
+# st.session_state["user"]. Pages run signed in as the executive unless a test says otherwise.
+DEMO_USERS: dict[str, dict[str, Any]] = {
+    "boss": {"username": "boss", "display_name": "何磊", "role": "executive",
+             "department": "management", "employee_id": 1},
+    "sales1": {"username": "sales1", "display_name": "王文", "role": "staff",
+               "department": "sales", "employee_id": 4},
+    "warehouse1": {"username": "warehouse1", "display_name": "王鹏", "role": "staff",
+                   "department": "warehouse", "employee_id": 20},
+    "finance1": {"username": "finance1", "display_name": "董刚", "role": "staff",
+                 "department": "finance", "employee_id": 24},
+    "analyst": {"username": "analyst", "display_name": "数据分析师", "role": "analyst",
+                "department": None, "employee_id": None},
+    "admin": {"username": "admin", "display_name": "郭文", "role": "admin",
+              "department": "admin", "employee_id": 32},
+}
+EXECUTIVE = DEMO_USERS["boss"]
+
 
 def _use_home(mp: pytest.MonkeyPatch, home: Path) -> None:
     from operational.settings import get_settings
 
     mp.setenv("MIS_HOME", str(home))
-    mp.delenv("MIS_DATABASE_URL", raising=False)
+    for name in ("MIS_DATABASE_URL", "MIS_DEMO_MODE", "MIS_DEMO", "MIS_SECRET_KEY"):
+        mp.delenv(name, raising=False)  # the embedded demo store: demo mode on
     get_settings.cache_clear()
 
 
@@ -103,11 +122,21 @@ def empty_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
     get_settings.cache_clear()
 
 
+def signed_in(at: Any, user: dict[str, Any] | None = EXECUTIVE) -> Any:
+    """Put ``user`` in the AppTest's session as the login does (None: stay signed out)."""
+    if user is not None:
+        at.session_state["user"] = dict(user)
+    return at
+
+
 def run_page(path: Path | str, timeout: float = 120, **state: Any):
-    """Run one page file alone under AppTest (session state preset), failing on exceptions."""
+    """Run one page file (or the app) under AppTest, signed in as the executive unless
+    ``user=`` says otherwise (``user=None``: signed out), session state preset, failing on
+    exceptions."""
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(path), default_timeout=timeout)
+    at = signed_in(AppTest.from_file(str(path), default_timeout=timeout),
+                   state.pop("user", EXECUTIVE))
     for key, value in state.items():
         at.session_state[key] = value
     at.run()

@@ -83,3 +83,22 @@ def test_refresh_button_publishes_a_new_build(warehouse_home):
     assert after != before
     assert at.sidebar.success[0].value == f"Warehouse refreshed: build {after}"
     assert after in sidebar_text(at)
+
+
+def test_a_record_link_opened_in_a_new_session_lands_on_that_record(warehouse_home):
+    """A link opened in a new tab signs in first; the app then opens the linked record."""
+    from streamlit.testing.v1 import AppTest
+
+    from dashboards.forms import session
+    from operational.models import Customer
+    from tests.dashboards.conftest import signed_in
+
+    with session() as s:
+        customer = s.get(Customer, 1)
+        expected = f"{customer.code} · {customer.name}"
+    at = signed_in(AppTest.from_file(str(APP), default_timeout=120))
+    at.query_params["table"] = "customer"
+    at.query_params["id"] = "1"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == expected

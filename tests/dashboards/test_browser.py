@@ -1,6 +1,9 @@
 """The real app in Debian's chromium: a sales order typed into the form shows up, after a
 refresh, as exactly its net amount more order intake on the overview.
 
+The browser signs in once through the real login form as the demo executive, then moves
+between pages with the menu (loading a URL would start a new, signed-out session).
+
 Also saves a screenshot of every page (English, plus the overview in Chinese) to
 ``test-artifacts/screenshots/``.
 """
@@ -17,6 +20,7 @@ import urllib.request
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -32,6 +36,7 @@ ROOT = APP.parents[1]
 SHOTS = ROOT / "test-artifacts" / "screenshots"
 PAGES = ["overview", "sales", "operations", "finance", "office", "entry", "my_work",
          "data_health"]
+USERNAME, PASSWORD = "boss", "demo"  # the demo executive: sees every page
 
 
 def _require_chromium() -> None:
@@ -92,6 +97,7 @@ def page(app_url: str):
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         tab = browser.new_page(viewport={"width": 1440, "height": 1000})
         tab.set_default_timeout(60_000)
+        log_in(tab, app_url)
         yield tab
         browser.close()
 
@@ -106,8 +112,30 @@ def settle(page, quiet_polls: int = 4) -> None:
         time.sleep(0.4)
 
 
+def log_in(page, app_url: str) -> None:
+    """Sign in through the login form, as a person would."""
+    page.goto(app_url)
+    settle(page)
+    form = page.get_by_test_id("stForm")
+    form.get_by_role("textbox", name="Username", exact=True).fill(USERNAME)
+    form.get_by_role("textbox", name="Password", exact=True).fill(PASSWORD)
+    form.get_by_test_id("stFormSubmitButton").click()
+    page.get_by_test_id("stSidebar").get_by_role("button", name="Sign out").wait_for()
+    settle(page)
+
+
 def goto(page, url: str) -> None:
-    page.goto(url)
+    """Open the page ``url`` names within the signed-in session: the language of its
+    ``?lang=`` (default English) with the sidebar switch, then the page's menu link."""
+    from dashboards.i18n import LANGS, t
+
+    parts = urlsplit(url)
+    lang = parse_qs(parts.query).get("lang", ["en"])[0]
+    name = parts.path.strip("/") or "overview"
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_role("radio", name=LANGS[lang], exact=True).click()
+    settle(page)
+    sidebar.get_by_test_id("stSidebarNavLink").filter(has_text=t(f"page.{name}", lang)).click()
     settle(page)
 
 
@@ -140,14 +168,24 @@ def choose(page, label: str, index: int) -> None:
     settle(page)
 
 
-def busiest_person_index() -> int:
-    """Option index (after "Choose…") in "I am" of the employee with most open tasks."""
+def busiest_person() -> str:
+    """The option in "I am" (an executive may pick anyone) of the employee with most open
+    tasks."""
     from dashboards import data, forms
 
-    people = list(forms.employee_choices(None))
+    people = forms.employee_choices(None)
     tasks = data.query("select assignee_employee_id as id, count(*) as n from marts.fct_tasks"
                        " where is_open group by 1 order by 2 desc, 1 limit 1")
-    return 1 + people.index(int(tasks["id"].iloc[0])) if not tasks.empty else 1
+    return people[int(tasks["id"].iloc[0])] if not tasks.empty else next(iter(people.values()))
+
+
+def choose_by_name(page, label: str, option: str) -> None:
+    """Type to filter the select box (its list only renders the options in view), then pick."""
+    box = page.get_by_test_id("stSelectbox").filter(has_text=label).filter(visible=True).first
+    box.click()
+    page.keyboard.type(option)
+    page.get_by_role("option", name=option, exact=True).click()
+    settle(page)
 
 
 def type_number(page, label: str, value: str) -> None:
@@ -219,7 +257,7 @@ def test_screenshots_of_every_page(page, app_url):
     for name in PAGES:
         goto(page, f"{app_url}/{'' if name == 'overview' else name}")
         if name == "my_work":  # the person with the most open tasks
-            choose(page, "I am", busiest_person_index())
+            choose_by_name(page, "I am", busiest_person())
         assert not page.get_by_test_id("stException").count(), name
         screenshot(page, name)
     goto(page, f"{app_url}/?lang=zh")

@@ -139,3 +139,16 @@ def test_excel_export_keeps_exact_values_and_readable_headers():
     assert list(book.columns) == ["Customer", "Net amount"]
     assert book.iloc[0]["Net amount"] == pytest.approx(1234.56)
     assert components.export_frame(df).to_csv(index=False).splitlines()[1] == "甲,1234.56"
+
+
+def test_chart_labels_from_data_are_escaped_not_rendered_as_html():
+    evil = '<a href="https://evil.example">Click</a>'
+    df = pd.DataFrame({"customer": [evil, "Plain Ltd"], "value": [10.0, 5.0]})
+    fig = charts.ranked_bars(df, "customer", "value")
+    labels = list(fig.data[0].y)
+    assert "&lt;a href=\"https://evil.example\"&gt;Click&lt;/a&gt;" in labels
+    assert not any("<a" in str(v) for v in labels)
+    stacked = charts.stacked_bars(
+        pd.DataFrame({"month": ["2026-01-01"], "region": [evil], "value": [1.0]}),
+        "month", "region", "value")
+    assert all("<a" not in t.name and "<a" not in t.hovertemplate for t in stacked.data)
