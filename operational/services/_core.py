@@ -45,7 +45,8 @@ M = TypeVar("M", bound=SQLModel)
 I = TypeVar("I", bound=BaseModel)  # noqa: E741
 
 CENT = Decimal("0.01")
-_SKIP_IN_AUDIT = {"created_at", "updated_at"}
+# Password hashes never go into the audit trail (it is shown on record pages).
+_SKIP_IN_AUDIT = {"created_at", "updated_at", "password_hash"}
 _NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
 
 
