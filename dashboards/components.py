@@ -8,10 +8,11 @@ a page also runs alone under ``AppTest``.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import quote
 
 import pandas as pd
 import streamlit as st
@@ -20,6 +21,7 @@ from dashboards import charts, data, fmt, periods
 from dashboards.i18n import column, current, kpi_label, t
 from dashboards.i18n import value as value_label
 from dashboards.labels import VALUES
+from dashboards.links import record_url
 from operational.settings import get_settings
 from serving.kpis import previous_period, same_period_last_year
 
@@ -200,15 +202,102 @@ def to_excel(df: pd.DataFrame, sheet: str = "data") -> bytes:
     return buf.getvalue()
 
 
+# --- links to the record page ------------------------------------------------------------
+
+Link = tuple[str, str]  # (table, or the column holding each row's table; column holding the id)
+LINK_TEXT = r"#(.+)$"  # a link cell shows the text after '#' (the row's own value)
+
+
+def record_link(table: Any, record_id: Any, text: Any, language: str | None = None) -> Any:
+    """The record page URL for one row, ending in ``#<text>`` for the cell to show; the plain
+    text when the row has no record (no id, or no table)."""
+    missing = record_id is None or pd.isna(record_id) or not isinstance(table, str) or not table
+    if missing or text is None or (not isinstance(text, str) and pd.isna(text)):
+        return text
+    url = record_url(table, int(record_id), lang=language or lang())
+    return f"{url}#{quote(str(text), safe='')}"
+
+
+def _link_cells(df: pd.DataFrame, name: str, link: Link, language: str) -> list[Any]:
+    table, id_col = link
+    tables = df[table] if table in df.columns else [table] * len(df)
+    return [record_link(tb, rid, text, language)
+            for tb, rid, text in zip(tables, df[id_col], df[name], strict=True)]
+
+
+def _link_plumbing(df: pd.DataFrame, links: Mapping[str, Link]) -> list[str]:
+    """The id (and per-row table) columns behind links: neither shown nor exported."""
+    return [c for name, (table, id_col) in links.items() if name in df.columns
+            for c in (table, id_col) if c in df.columns]
+
+
+RECORD_SCRIPT = "app_pages/record.py"  # as app.py's navigation registers it
+
+
+def may_open_records() -> bool:
+    """Links to record pages only for those who may open them (``auth.PAGES["record"]``)."""
+    from dashboards import auth
+
+    return auth.can_see("record")
+
+
+def markdown_link(text: Any, table: str, record_id: int) -> str:
+    """A Markdown link to a record page (a new tab); ``text``, a record value, is escaped."""
+    from dashboards.auth import plain
+
+    return f"[{plain(text)}]({record_url(table, int(record_id), lang=lang())})"
+
+
+def record_page_link(text: Any, table: str, record_id: int, where: Any = None) -> None:
+    """A link to a record page that stays in this tab and session (the sign-in and language
+    carry over); a page run alone, outside the app's navigation, gets a Markdown link."""
+    from streamlit.errors import StreamlitPageNotFoundError
+
+    from dashboards.auth import plain
+
+    where = where if where is not None else st
+    try:
+        where.page_link(RECORD_SCRIPT, label=plain(text), icon=":material/arrow_forward:",
+                        query_params={"table": table, "id": str(int(record_id))})
+    except StreamlitPageNotFoundError:
+        where.markdown(markdown_link(text, table, record_id))
+
+
+def _selected_row_links(df: pd.DataFrame, links: Mapping[str, Link], event: Any) -> None:
+    """A selected row's records, opened in this tab: a link cell opens a new tab, which is a
+    new session (signed out, default language)."""
+    selection = getattr(event, "selection", None)
+    rows = list(getattr(selection, "rows", None) or [])
+    if not rows:
+        return
+    row, bar = df.iloc[rows[0]], st.container(horizontal=True)
+    for name, (table, id_col) in links.items():
+        target = row[table] if table in df.columns else table
+        if isinstance(target, str) and not pd.isna(row[id_col]) and not pd.isna(row[name]):
+            record_page_link(row[name], target, int(row[id_col]), where=bar)
+
+
 def table(
     df: pd.DataFrame, *, key: str, file_stem: str, money: Sequence[str] = (),
     rates: Sequence[str] = (), height: int | str = "auto", empty: str = "empty.no_rows",
+    links: Mapping[str, Link] | None = None,
 ) -> None:
     """A read-only table with readable headings and CSV / Excel downloads of the same rows;
-    ``empty`` is the label key that explains an empty table."""
+    ``empty`` is the label key that explains an empty table.
+
+    ``links={"order_no": ("sales_order", "sales_order_id")}`` makes each order number open its
+    record page (the table may name a column holding each row's table, e.g.
+    ``("reference_type", "reference_id")``); the id columns are neither shown nor exported,
+    and exports keep the plain values. A link opens a new tab; selecting a row offers its
+    records in this tab (same session). Links show only to those who may open records."""
     if df.empty:
         st.info(t(empty), icon=":material/info:")
         return
+    links = {n: link for n, link in (links or {}).items()
+             if n in df.columns and link[1] in df.columns}
+    if links and not may_open_records():
+        df, links = df.drop(columns=_link_plumbing(df, links)), {}
+    plumbing = _link_plumbing(df, links)
     df = df.copy()
     for name in set(VALUES) & set(df.columns):
         df[name] = df[name].map(lambda v, n=name: value_label(n, v))
@@ -220,8 +309,18 @@ def table(
     for name in (*money, *rates):
         if name in shown:
             shown[name] = pd.to_numeric(shown[name], errors="coerce").astype(float)
-    st.dataframe(shown, hide_index=True, column_config=_column_config(df, money, rates),
-                 height=height, key=f"{key}_table", placeholder=fmt.DASH)
+    config = _column_config(df, money, rates)
+    for name, link in links.items():
+        shown[name] = _link_cells(df, name, link, lang())
+        config[name] = st.column_config.LinkColumn(column(name), display_text=LINK_TEXT)
+    linked = df  # still with the id columns: the selected row's records
+    df, shown = df.drop(columns=plumbing), shown.drop(columns=plumbing)
+    event = st.dataframe(shown, hide_index=True, height=height, key=f"{key}_table",
+                         column_config={c: config[c] for c in shown.columns},
+                         placeholder=fmt.DASH, on_select="rerun" if links else "ignore",
+                         selection_mode="single-row")
+    if links:
+        _selected_row_links(linked, links, event)
     row = st.container(horizontal=True)
     row.download_button(
         t("export.csv"), export_frame(df).to_csv(index=False).encode("utf-8-sig"),

@@ -14,23 +14,13 @@ import streamlit as st
 
 from dashboards import fmt, forms
 from dashboards.components import field_error, lang, today
+from dashboards.form_views_kit import friendly, link, md
 from dashboards.i18n import t
+
+__all__ = ["customer_form", "friendly", "sales_order_form"]
 
 CUSTOMER_FIELDS = ["cu_code", "cu_name", "cu_kind", "cu_industry", "cu_region", "cu_grade",
                    "cu_owner", "cu_credit"]
-_FRIENDLY = {
-    "Input should be a valid integer": ("Choose one from the list", "请从列表中选择"),
-    "Input should be a valid date": ("Enter a date", "请输入日期"),
-    "must not be empty": ("Required", "必填"),
-    "is required": ("Required", "必填"),
-    "Field required": ("Required", "必填"),
-}
-
-
-def friendly(errors: dict[str, str]) -> dict[str, str]:
-    """Service messages in the session's language where a translation exists."""
-    i = 1 if lang() == "zh" else 0
-    return {k: _FRIENDLY[v][i] if v in _FRIENDLY else v for k, v in errors.items()}
 
 
 # --- new customer -------------------------------------------------------------------------
@@ -50,8 +40,8 @@ def _submit_customer() -> None:
     values = _customer_values()
     key = forms.form_key("cu", values)
     out = forms.create_customer(values, key)
-    saved = t("form.customer_saved", code=out.record["code"], name=out.record["name"]) \
-        if out.ok else None
+    saved = t("form.customer_saved", code=link("customer", out.record["id"], out.record["code"]),
+              name=md(out.record["name"])) if out.ok else None
     forms.remember("cu", key, out, saved)
 
 
@@ -133,7 +123,8 @@ def _submit_order() -> None:
     out = forms.create_sales_order(values, key)
     saved = None
     if out.ok:
-        saved = t("form.order_saved", number=out.record["order_no"],
+        saved = t("form.order_saved",
+                  number=link("sales_order", out.record["id"], out.record["order_no"]),
                   amount=fmt.money(out.record["net_total"], lang()))
         st.session_state["so_last"] = out.record
     forms.remember("so", key, out, saved)

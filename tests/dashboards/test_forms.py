@@ -1,4 +1,7 @@
-"""The staff forms under AppTest: errors beside their fields, one record per submit."""
+"""The staff forms under AppTest: errors beside their fields, one record per submit.
+
+(Every other form of the New records page: ``test_forms_all.py``.)
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,19 @@ from sqlmodel import func, select
 from tests.dashboards.conftest import PAGES, below, run_page
 
 ENTRY = PAGES / "entry.py"
+USER = {"username": "boss", "display_name": "Boss", "role": "executive", "department": None,
+        "employee_id": None}
+
+
+def page():
+    return run_page(ENTRY, user=USER)
+
+
+def record_link(table: str, record_id: int, number: str) -> str:
+    from dashboards.form_views_kit import md
+    from dashboards.links import record_url
+
+    return f"[{md(number)}]({record_url(table, record_id, lang='en')})"
 
 
 def count(model) -> int:
@@ -22,7 +38,7 @@ def test_empty_customer_name_shows_under_name_and_saves_nothing(store_home):
     from operational.models import Customer
 
     before = count(Customer)
-    at = run_page(ENTRY)
+    at = page()
     at.text_input(key="cu_name").set_value("   ")
     at.button(key="cu_submit").click().run()
     assert not at.exception
@@ -38,26 +54,27 @@ def test_valid_customer_is_created_once(store_home):
     from operational.models import Customer
 
     before = count(Customer)
-    at = run_page(ENTRY)
+    at = page()
     code = at.text_input(key="cu_code").value
     assert code  # suggested from the existing codes
     at.text_input(key="cu_name").set_value("上海申达建材有限公司")
     at.text_input(key="cu_region").set_value("East")
     at.button(key="cu_submit").click().run()
     at.button(key="cu_submit").click().run()  # a double submit replays, never duplicates
-    assert [s.value for s in at.success] == [f"Customer {code} saved: 上海申达建材有限公司."]
     assert count(Customer) == before + 1
     with session_scope() as s:
         row = s.exec(select(Customer).where(Customer.code == code)).one()
         assert (row.name, row.region) == ("上海申达建材有限公司", "East")
-        assert row.updated_by == "dashboards"
+        assert row.updated_by == "boss"  # the signed-in user
+    assert [s.value for s in at.success] == [
+        f"Customer {record_link('customer', row.id, code)} saved: 上海申达建材有限公司."]
 
 
 def test_order_without_customer_shows_error_under_customer(store_home):
     from operational.models import SalesOrder
 
     before = count(SalesOrder)
-    at = run_page(ENTRY)
+    at = page()
     at.selectbox(key="so_0_product").select_index(1).run()
     at.number_input(key="so_0_qty").set_value(2.0).run()
     at.button(key="so_submit").click().run()
@@ -68,7 +85,7 @@ def test_order_without_customer_shows_error_under_customer(store_home):
 
 
 def test_zero_quantity_error_is_under_that_lines_quantity(store_home):
-    at = run_page(ENTRY)
+    at = page()
     at.selectbox(key="so_customer").select_index(1).run()
     at.button(key="so_add").click().run()
     for i in (0, 1):
@@ -86,7 +103,7 @@ def test_valid_order_creates_exactly_one_order_with_the_right_net(store_home):
     from operational.models import SalesOrder, SalesOrderLine
 
     before = count(SalesOrder)
-    at = run_page(ENTRY)
+    at = page()
     at.selectbox(key="so_customer").select_index(3).run()
     at.button(key="so_add").click().run()
     products = forms.product_choices()
@@ -120,5 +137,6 @@ def test_valid_order_creates_exactly_one_order_with_the_right_net(store_home):
     from dashboards import fmt
 
     assert [s.value for s in at.success] == [
-        f"Sales order {order.order_no} saved as draft: net {fmt.money(want)}."
+        f"Sales order {record_link('sales_order', order.id, order.order_no)} saved as draft: "
+        f"net {fmt.money(want)}."
     ]
