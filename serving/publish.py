@@ -38,7 +38,9 @@ def prepare_build(build_db: Path, published_db: Path) -> None:
         os.replace(tmp, build_db)
 
 
-def stamp_build(con: duckdb.DuckDBPyConnection, *, build_id: str, as_of: datetime, info: dict[str, object]) -> None:
+def stamp_build(
+    con: duckdb.DuckDBPyConnection, *, build_id: str, as_of: datetime, info: dict[str, object]
+) -> None:
     con.execute("create schema if not exists meta")
     con.execute(
         """

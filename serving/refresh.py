@@ -169,6 +169,13 @@ def dbt_selection(
     return "changed", " ".join([*(f"source:operational.{t}+" for t in changed), "tag:clock+"])
 
 
+def needs_full_refresh(*, full: bool, previous: dict[str, Any], project_hash: str) -> bool:
+    """dbt's ``--full-refresh`` (seeds and tables recreated, not altered in place) when asked
+    for, and when the dbt project changed since the last good build: a seed that gained a
+    column cannot be loaded into last build's table of the old shape."""
+    return full or previous.get("project_hash") != project_hash
+
+
 def stage_dbt(
     settings: Settings, *, as_of_date: str, full: bool, select: str | None
 ) -> DbtResult:
@@ -234,7 +241,9 @@ def run_refresh(
                 if report.dbt_mode != "skip":
                     dbt_result = call(
                         "dbt", stage_dbt, settings=settings, as_of_date=as_of_date,
-                        full=full, select=select,
+                        full=needs_full_refresh(full=full, previous=previous,
+                                                project_hash=report.project_hash),
+                        select=select,
                     )
                     report.models, report.tests = dbt_result.models, dbt_result.tests
                     report.unit_tests = dbt_result.unit_tests
