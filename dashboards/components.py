@@ -96,16 +96,52 @@ def _floats(values: Sequence[Any]) -> list[float]:
     return [0.0 if v is None or pd.isna(v) else float(v) for v in values]
 
 
+Filters = tuple[str | None, str | None, int | None]
+
+
+def tile_dims(info: dict[str, Any], filters: Filters | None) -> dict[str, str]:
+    """The filter bar's choices as registry dimensions (owner by employee code)."""
+    if filters is None:
+        return {}
+    region, category, owner = filters
+    code = data.filter_options(info["build_id"])["owner_code"].get(owner) if owner else None
+    chosen = {"region": region, "category": category, "owner": code}
+    return {d: m for d, m in chosen.items() if m is not None}
+
+
+def _tile_values(info: dict[str, Any], names: tuple[str, ...], per: Period,
+                 dims: dict[str, str]) -> tuple[dict[str, dict[str, Any]], dict[str, list[str]]]:
+    """Each KPI's now / previous / last-year / sparkline values, cut by the chosen members of
+    the dimensions it supports; also which chosen dimensions each KPI cannot be cut by."""
+    build, reg = info["build_id"], data.registry(info["build_id"])
+    groups: dict[tuple[tuple[str, str], ...], list[str]] = {}
+    ignored: dict[str, list[str]] = {}
+    for name in names:
+        supported = reg[name].dimensions
+        pairs = tuple(sorted((d, m) for d, m in dims.items() if d in supported))
+        groups.setdefault(pairs, []).append(name)
+        ignored[name] = [d for d in dims if d not in supported]
+    out: dict[str, dict[str, Any]] = {"now": {}, "prev": {}, "ly": {}, "spark": {}}
+    for pairs, group in groups.items():
+        g = tuple(group)
+        out["now"] |= data.kpi_values(build, g, per.date_from, per.date_to, pairs)
+        out["prev"] |= data.kpi_values(build, g, *per.previous, pairs)
+        out["ly"] |= data.kpi_values(build, g, *per.last_year, pairs)
+        spark = data.kpi_monthly(build, g, *periods.trend_window(per.date_to), pairs)
+        out["spark"] |= {n: spark[n] for n in g}
+    return out, ignored
+
+
 def kpi_tiles(info: dict[str, Any], names: Sequence[str], per: Period,
-              columns: int | None = None) -> None:
+              columns: int | None = None, filters: Filters | None = None) -> None:
     """One bordered tile per KPI: value, change vs the previous period (coloured by whether
-    higher is better), the formula on hover, a 12-month sparkline and the year-ago change."""
+    higher is better), the formula on hover, a 12-month sparkline and the year-ago change.
+    With ``filters``, each tile is cut by the chosen region / category / owner where the KPI
+    supports that dimension, and says so where it does not (company-wide value)."""
     build, names_t, language = info["build_id"], tuple(names), lang()
     reg = data.registry(build)
-    now = data.kpi_values(build, names_t, per.date_from, per.date_to)
-    prev = data.kpi_values(build, names_t, *per.previous)
-    ly = data.kpi_values(build, names_t, *per.last_year)
-    spark = data.kpi_monthly(build, names_t, *periods.trend_window(per.date_to))
+    values, ignored = _tile_values(info, names_t, per, tile_dims(info, filters))
+    now, prev, ly, spark = values["now"], values["prev"], values["ly"], values["spark"]
     columns = columns or (len(names_t) if len(names_t) in (2, 4) else 3)
     for start in range(0, len(names_t), columns):
         cols = st.columns(columns)
@@ -127,11 +163,12 @@ def kpi_tiles(info: dict[str, Any], names: Sequence[str], per: Period,
                 has_ly = ly[name] not in (None, 0)
                 st.caption(t("tile.vs_last_year", delta=yoy) if has_ly and yoy
                            else t("tile.last_year_none"))
+                if ignored[name]:
+                    st.caption(t("tile.not_split", dims=", ".join(
+                        t(f"filter.{d}") for d in ignored[name])))
 
 
 # --- filters -----------------------------------------------------------------------------
-
-Filters = tuple[str | None, str | None, int | None]
 
 
 def filter_bar(info: dict[str, Any], key: str) -> Filters:

@@ -66,20 +66,25 @@ def registry(build_id: str) -> dict[str, kpis.KpiDefinition]:
         return kpis.registry(con)
 
 
+# ``dims``: (dimension, member) pairs (region, category, grade, owner code); a tuple so the
+# cache is keyed by it. Members are bound parameters of the registry SQL.
+DimPairs = tuple[tuple[str, str], ...]
+
+
 @st.cache_data(ttl=TTL, show_spinner=False)
 def kpi_values(
-    build_id: str, names: tuple[str, ...], date_from: date, date_to: date
+    build_id: str, names: tuple[str, ...], date_from: date, date_to: date, dims: DimPairs = ()
 ) -> dict[str, Any]:
     with open_published() as con:
-        return kpis.evaluate(con, names, date_from, date_to)
+        return kpis.evaluate(con, names, date_from, date_to, dict(dims) or None)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def kpi_monthly(
-    build_id: str, names: tuple[str, ...], date_from: date, date_to: date
+    build_id: str, names: tuple[str, ...], date_from: date, date_to: date, dims: DimPairs = ()
 ) -> pd.DataFrame:
     with open_published() as con:
-        rows = kpis.monthly(con, names, date_from, date_to)
+        rows = kpis.monthly(con, names, date_from, date_to, dict(dims) or None)
     return pd.DataFrame(rows, columns=["month", *names])
 
 
@@ -168,7 +173,7 @@ def filter_options(build_id: str) -> dict[str, list[Any]]:
     )
     owners = query(
         """
-        select employee_id, employee_name from marts.dim_employees
+        select employee_id, employee_name, employee_code from marts.dim_employees
         where employee_id in (select owner_employee_id from marts.fct_order_lines)
         order by employee_name
         """
@@ -176,7 +181,9 @@ def filter_options(build_id: str) -> dict[str, list[Any]]:
     return {
         "region": regions["region"].tolist() if not regions.empty else [],
         "category": categories["product_category"].tolist() if not categories.empty else [],
-        "owner": list(owners.itertuples(index=False, name=None)) if not owners.empty else [],
+        "owner": [(r.employee_id, r.employee_name) for r in owners.itertuples()],
+        # the registry's $owner is the employee code (the KPI models carry codes)
+        "owner_code": {r.employee_id: r.employee_code for r in owners.itertuples()},
     }
 
 

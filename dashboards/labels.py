@@ -86,6 +86,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "tile.vs_previous": ("vs previous period", "较上期"),
     "tile.vs_last_year": ("vs same period last year: {delta}", "较去年同期：{delta}"),
     "tile.last_year_none": ("no data for the same period last year", "去年同期无数据"),
+    "tile.not_split": ("company-wide: not split by {dims}", "全公司数值：不按{dims}拆分"),
     "tile.formula": ("Formula: {formula}", "公式：{formula}"),
     # filters and exports
     "filter.region": ("Region", "区域"),

@@ -17,10 +17,9 @@ KPIS = ("on_time_delivery_rate", "otif_rate", "gross_margin_rate", "delivered_ne
 info = ui.require_warehouse()
 per, lang = ui.period(), ui.lang()
 ui.page_header("page.operations", t("sales.caption", period=per.label()))
-ui.kpi_tiles(info, ui.available(info, KPIS), per, columns=4)
-
-st.divider()
 filters = ui.filter_bar(info, "ops")
+ui.kpi_tiles(info, ui.available(info, KPIS), per, columns=4, filters=filters)
+st.divider()
 span = dict(zip(("date_from", "date_to"), periods.trend_window(per.date_to), strict=True))
 period = {"date_from": per.date_from, "date_to": per.date_to}
 

@@ -23,7 +23,8 @@ ui.page_header("overview.title", t("overview.caption", period=per.label(),
                previous=t("period.range", start=fmt.day(prev_from, lang),
                           end=fmt.day(prev_to, lang))))
 
-ui.kpi_tiles(info, TILES, per)
+filters = ui.filter_bar(info, "overview")
+ui.kpi_tiles(info, TILES, per, filters=filters)
 
 counts = data.action_counts(info["build_id"])
 if not counts.empty:
@@ -40,7 +41,8 @@ if not counts.empty:
 
 st.subheader(t("overview.trend"))
 st.caption(t("overview.trend_caption"))
-trend = data.kpi_monthly(info["build_id"], TREND, *periods.trend_window(per.date_to))
+trend_dims = tuple(sorted(ui.tile_dims(info, filters).items()))  # these three take all three
+trend = data.kpi_monthly(info["build_id"], TREND, *periods.trend_window(per.date_to), trend_dims)
 fig = charts.monthly_trend(trend, {c: column(c) for c in TREND}, lang)
 event = st.plotly_chart(fig, key="overview_trend", on_select="rerun",
                         selection_mode="points", config={"displayModeBar": False})

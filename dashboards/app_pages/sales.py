@@ -24,15 +24,14 @@ info = ui.require_warehouse()
 scope = auth.owner_scope()  # None: every owner's records
 per, lang = ui.period(), ui.lang()
 ui.page_header("page.sales", t("sales.caption", period=per.label()))
-if scope is None:
-    ui.kpi_tiles(info, ui.available(info, KPIS), per)
-else:
-    st.info(t("auth.own_records"), icon=":material/person:")
-
-st.divider()
 filters = ui.filter_bar(info, "sales")
 if scope is not None:  # the owner picker cannot widen a scoped view
     filters = (filters[0], filters[1], scope)
+if scope is None:
+    ui.kpi_tiles(info, ui.available(info, KPIS), per, filters=filters)
+else:
+    st.info(t("auth.own_records"), icon=":material/person:")
+st.divider()
 span = dict(zip(("date_from", "date_to"), periods.trend_window(per.date_to), strict=True))
 
 ui.section("sales.by_month", "sales.by_month_caption")

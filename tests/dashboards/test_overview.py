@@ -102,3 +102,29 @@ def test_overview_shows_the_warehouse_findings_by_kind(warehouse_home):
     shown = {m.label: m.value for m in at.metric}
     for name, rule in RULES.items():
         assert shown[rule.label] == f"{expected.get(name, 0):,}"
+
+
+def test_region_and_owner_filters_cut_every_tile_and_the_trend(warehouse_home):
+    """Filters apply to the headline tiles (all six support region, category and owner)."""
+    from dashboards import components, data, fmt, periods
+    from serving import kpis
+    from serving.read import open_published
+
+    info = data.build_info()
+    options = data.filter_options(info["build_id"])
+    region = options["region"][0]
+    owner_id, _ = options["owner"][0]
+    at = run_page(OVERVIEW, period_preset="last_12_months")
+    everyone = [m.value for m in list(at.metric)[: len(TILES)]]
+    at.selectbox(key="overview_region").select(region).run()
+    at.selectbox(key="overview_owner").select(owner_id).run()
+    assert not at.exception
+    date_from, date_to = periods.resolve("last_12_months", components.today())
+    dims = {"region": region, "owner": options["owner_code"][owner_id]}
+    with open_published() as con:
+        reg = kpis.registry(con)
+        want = kpis.evaluate(con, TILES, date_from, date_to, dims)
+    got = [m.value for m in list(at.metric)[: len(TILES)]]
+    assert got == [fmt.value(want[n], reg[n].unit, "en") for n in TILES]
+    assert got != everyone  # the cut changed the numbers
+    assert not [c.value for c in at.caption if "not split by" in c.value]
