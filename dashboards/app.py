@@ -7,6 +7,7 @@ guards itself with ``auth.require_page``.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import streamlit as st
@@ -43,8 +44,18 @@ if problem:
 user = auth.current_user()
 if user is None:
     sidebar.render_signed_out()
-    st.navigation([st.Page(auth.login_page, title=t("auth.page"), icon=":material/login:",
-                           url_path="login", default=True)], position="hidden").run()
+    # Every page's address shows the login while signed out (a link to /sales or
+    # /record?table=…&id=… opened in a new tab), and keeps the address: after signing in the
+    # same run of the app opens the page the link was for.
+    def at(url_path: str) -> st.Page:
+        return st.Page(functools.partial(auth.login_page), title=t("auth.page"),
+                       icon=":material/login:", url_path=url_path, visibility="hidden")
+
+    known = [name for entries in SECTIONS.values() for name, _ in entries]
+    login = [st.Page(auth.login_page, title=t("auth.page"), icon=":material/login:",
+                     url_path="login", default=True),
+             *(at(name) for name in [*known, *(name for name, _ in HIDDEN)])]
+    st.navigation(login, position="hidden").run()
     st.stop()
 
 allowed = [name for name in auth.visible_pages(user) if (PAGES / f"{name}.py").exists()]
