@@ -27,7 +27,8 @@ class TableCheck:
 
     @property
     def ok(self) -> bool:
-        return self.store_rows == self.warehouse_rows and self.keys_match and not self.money_mismatches
+        return (self.store_rows == self.warehouse_rows and self.keys_match
+                and not self.money_mismatches)
 
     def describe(self) -> str:
         parts = []

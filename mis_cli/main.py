@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 from datetime import date, datetime
-from enum import Enum, StrEnum
+from enum import StrEnum
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -36,7 +36,7 @@ out = Console()
 err = Console(stderr=True)
 
 
-class Scale(str, Enum):
+class Scale(StrEnum):
     small = "small"
     medium = "medium"
     large = "large"
@@ -78,7 +78,9 @@ def db_upgrade() -> None:
 
 @app.command()
 def seed(
-    scale: Annotated[Scale, typer.Option(help="small: seconds; large: ~1M order lines.")] = Scale.small,
+    scale: Annotated[
+        Scale, typer.Option(help="small: seconds; large: ~1M order lines.")
+    ] = Scale.small,
     seed: Annotated[int, typer.Option(help="Random seed: same seed, same data.")] = 42,
     reset: Annotated[bool, typer.Option(help="Delete existing data first.")] = False,
     if_empty: Annotated[bool, typer.Option(help="Do nothing when the store has data.")] = False,
@@ -116,7 +118,9 @@ def seed(
 @app.command()
 def refresh(
     full: Annotated[bool, typer.Option(help="Re-land every row and rebuild every model.")] = False,
-    prefect: Annotated[bool, typer.Option(help="Run as a Prefect flow (run history in Prefect).")] = True,
+    prefect: Annotated[
+        bool, typer.Option(help="Run as a Prefect flow (run history in Prefect).")
+    ] = True,
     wait: Annotated[float, typer.Option(help="Seconds to wait for a running refresh.")] = 600.0,
     quiet: Annotated[bool, typer.Option(help="Only the summary line.")] = False,
     writeback: Annotated[
@@ -351,7 +355,8 @@ def _print_kpis(payload: dict[str, Any]) -> None:
         rows = payload.get("customers") or payload.get("months") or []
     table = Table(title=title, show_edge=False)
     for col in (rows[0].keys() if rows else ["kpi", "value"]):
-        table.add_column(col, justify="left" if col in {"kpi", "month", "customer_code"} else "right")
+        left = col in {"kpi", "month", "customer_code"}
+        table.add_column(col, justify="left" if left else "right")
     for r in rows:
         table.add_row(*("—" if v is None else f"{v:,}" if isinstance(v, int | float) else str(v)
                         for v in r.values()))
