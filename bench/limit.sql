@@ -1076,5 +1076,616 @@ select
     cast(is_headline as boolean) as is_headline
 from read_csv(getvariable('kpi_registry_csv'), header = true, all_varchar = true);
 
+-- The dimensional KPI components (rpt_*_dims, rpt_dimension_members): the models' own SQL
+-- with relations renamed to the limit's tables (they are plain SQL over marts, no Jinja).
+-- shared with rpt_kpi_daily_dims: invoice lines, typed as staging does (stg_erp__invoice_lines)
+create or replace temp table stg_invoice_lines as
+select
+    cast(id as bigint) as invoice_line_id,
+    cast(invoice_id as bigint) as invoice_id,
+    cast(sales_order_line_id as bigint) as sales_order_line_id,
+    cast(quantity as decimal(16, 3)) as quantity,
+    cast(net_amount as decimal(18, 2)) as net_amount,
+    cast(tax_amount as decimal(18, 2)) as tax_amount
+from src.invoice_line;
+
+create or replace table reports.rpt_kpi_daily_dims as
+with
+
+dates as (
+
+    select date_day from marts.dim_dates
+
+),
+
+order_lines as (
+
+    select * from marts.fct_order_lines
+
+),
+
+orders as (
+
+    select * from marts.fct_orders
+
+),
+
+invoices as (
+
+    select * from marts.fct_invoices
+
+),
+
+invoice_lines as (
+
+    select * from stg_invoice_lines
+
+),
+
+deliveries as (
+
+    select * from marts.fct_deliveries
+
+),
+
+employees as (
+
+    select
+        employee_id,
+        employee_code,
+        employee_name
+    from marts.dim_employees
+
+),
+
+first_lines as (
+
+    select
+        sales_order_id,
+        min(sales_order_line_id) as sales_order_line_id
+    from order_lines
+    group by sales_order_id
+
+),
+
+order_cells as (
+
+    -- region, grade and owner are the order's (one customer, one order date, one owner)
+    select
+        first_lines.sales_order_id,
+        order_lines.customer_region,
+        order_lines.product_category,
+        order_lines.customer_grade,
+        order_lines.owner_employee_id
+    from first_lines
+    inner join order_lines
+        on first_lines.sales_order_line_id = order_lines.sales_order_line_id
+
+),
+
+invoice_items as (
+
+    -- invoice lines signed like their invoice (credit notes negative) ...
+    select
+        invoice_lines.invoice_id,
+        invoice_lines.sales_order_line_id,
+        case
+            when invoices.is_credit_note then -abs(invoice_lines.net_amount)
+            else invoice_lines.net_amount
+        end as net_amount
+    from invoice_lines
+    inner join invoices
+        on invoice_lines.invoice_id = invoices.invoice_id
+
+),
+
+invoice_remainders as (
+
+    -- ... and what an invoice's lines do not explain (an invoice without lines)
+    select
+        invoices.invoice_id,
+        cast(null as bigint) as sales_order_line_id,
+        invoices.net_amount - coalesce(sum(invoice_items.net_amount), 0) as net_amount
+    from invoices
+    left join invoice_items
+        on invoices.invoice_id = invoice_items.invoice_id
+    group by invoices.invoice_id, invoices.net_amount
+    having invoices.net_amount - coalesce(sum(invoice_items.net_amount), 0) <> 0
+
+),
+
+intake as (
+
+    select
+        order_lines.order_date as date_day,
+        order_lines.customer_region,
+        order_lines.product_category,
+        order_lines.customer_grade,
+        order_lines.owner_employee_id,
+        sum(order_lines.net_amount) as order_intake,
+        sum(case when first_lines.sales_order_id is null then 0 else 1 end) as order_count,
+        0 as turnover,
+        0 as credit_note_amount,
+        0 as otd_due_lines,
+        0 as otd_on_time_lines,
+        0 as otif_due_orders,
+        0 as otif_orders,
+        0 as delivered_net_sales,
+        0 as delivered_cogs
+    from order_lines
+    left join first_lines
+        on order_lines.sales_order_line_id = first_lines.sales_order_line_id
+    where not order_lines.is_cancelled
+    group by 1, 2, 3, 4, 5
+
+),
+
+invoiced as (
+
+    select
+        invoices.issue_date as date_day,
+        coalesce(order_lines.customer_region, order_cells.customer_region, 'unknown') as customer_region,
+        coalesce(order_lines.product_category, 'unknown') as product_category,
+        coalesce(order_lines.customer_grade, order_cells.customer_grade, '?') as customer_grade,
+        coalesce(order_lines.owner_employee_id, order_cells.owner_employee_id, -1) as owner_employee_id,
+        0 as order_intake,
+        0 as order_count,
+        sum(items.net_amount) as turnover,
+        sum(case when invoices.is_credit_note then items.net_amount else 0 end) as credit_note_amount,
+        0 as otd_due_lines,
+        0 as otd_on_time_lines,
+        0 as otif_due_orders,
+        0 as otif_orders,
+        0 as delivered_net_sales,
+        0 as delivered_cogs
+    from (
+        select * from invoice_items
+        union all
+        select * from invoice_remainders
+    ) as items
+    inner join invoices
+        on items.invoice_id = invoices.invoice_id
+    left join order_lines
+        on items.sales_order_line_id = order_lines.sales_order_line_id
+    left join order_cells
+        on invoices.sales_order_id = order_cells.sales_order_id
+    group by 1, 2, 3, 4, 5
+
+),
+
+otd as (
+
+    select
+        promised_date as date_day,
+        customer_region,
+        product_category,
+        customer_grade,
+        owner_employee_id,
+        0 as order_intake,
+        0 as order_count,
+        0 as turnover,
+        0 as credit_note_amount,
+        count(*) as otd_due_lines,
+        sum(case when is_delivered_in_full_on_time then 1 else 0 end) as otd_on_time_lines,
+        0 as otif_due_orders,
+        0 as otif_orders,
+        0 as delivered_net_sales,
+        0 as delivered_cogs
+    from order_lines
+    where is_otd_due
+    group by 1, 2, 3, 4, 5
+
+),
+
+otif as (
+
+    select
+        orders.due_date as date_day,
+        coalesce(order_cells.customer_region, 'unknown') as customer_region,
+        coalesce(order_cells.product_category, 'unknown') as product_category,
+        coalesce(order_cells.customer_grade, '?') as customer_grade,
+        coalesce(order_cells.owner_employee_id, -1) as owner_employee_id,
+        0 as order_intake,
+        0 as order_count,
+        0 as turnover,
+        0 as credit_note_amount,
+        0 as otd_due_lines,
+        0 as otd_on_time_lines,
+        count(*) as otif_due_orders,
+        sum(case when orders.is_on_time_in_full then 1 else 0 end) as otif_orders,
+        0 as delivered_net_sales,
+        0 as delivered_cogs
+    from orders
+    left join order_cells
+        on orders.sales_order_id = order_cells.sales_order_id
+    where orders.is_otif_due
+    group by 1, 2, 3, 4, 5
+
+),
+
+delivered as (
+
+    select
+        delivered_date as date_day,
+        customer_region,
+        product_category,
+        customer_grade,
+        owner_employee_id,
+        0 as order_intake,
+        0 as order_count,
+        0 as turnover,
+        0 as credit_note_amount,
+        0 as otd_due_lines,
+        0 as otd_on_time_lines,
+        0 as otif_due_orders,
+        0 as otif_orders,
+        sum(net_amount) as delivered_net_sales,
+        sum(cost_amount) as delivered_cogs
+    from deliveries
+    where
+        is_delivered
+        and not is_order_cancelled
+    group by 1, 2, 3, 4, 5
+
+),
+
+unioned as (
+
+    select * from intake
+    union all
+    select * from invoiced
+    union all
+    select * from otd
+    union all
+    select * from otif
+    union all
+    select * from delivered
+
+),
+
+final as (
+
+    -- only dates of the dim_dates spine, as rpt_kpi_daily always counted
+    select
+        unioned.date_day,
+        unioned.customer_region,
+        unioned.product_category,
+        unioned.customer_grade,
+        unioned.owner_employee_id,
+        employees.employee_code as owner_employee_code,
+        employees.employee_name as owner_name,
+        cast(sum(unioned.order_intake) as decimal(18, 2)) as order_intake,
+        cast(sum(unioned.order_count) as integer) as order_count,
+        cast(sum(unioned.turnover) as decimal(18, 2)) as turnover,
+        cast(sum(unioned.credit_note_amount) as decimal(18, 2)) as credit_note_amount,
+        cast(sum(unioned.otd_due_lines) as integer) as otd_due_lines,
+        cast(sum(unioned.otd_on_time_lines) as integer) as otd_on_time_lines,
+        cast(sum(unioned.otif_due_orders) as integer) as otif_due_orders,
+        cast(sum(unioned.otif_orders) as integer) as otif_orders,
+        cast(sum(unioned.delivered_net_sales) as decimal(18, 2)) as delivered_net_sales,
+        cast(sum(unioned.delivered_cogs) as decimal(18, 2)) as delivered_cogs
+    from unioned
+    inner join dates
+        on unioned.date_day = dates.date_day
+    left join employees
+        on unioned.owner_employee_id = employees.employee_id
+    group by 1, 2, 3, 4, 5, 6, 7
+
+)
+
+-- stored in date_day order: a period's rows sit together, so DuckDB skips the rest
+select * from final
+order by date_day;
+
+create or replace table reports.rpt_customer_sales_daily_dims as
+with
+
+order_lines as (
+
+    select * from marts.fct_order_lines
+
+),
+
+customers as (
+
+    select
+        customer_id,
+        customer_code,
+        customer_name
+    from marts.dim_customers
+
+),
+
+employees as (
+
+    select
+        employee_id,
+        employee_code,
+        employee_name
+    from marts.dim_employees
+
+),
+
+first_lines as (
+
+    select min(sales_order_line_id) as sales_order_line_id
+    from order_lines
+    group by sales_order_id
+
+),
+
+cells as (
+
+    select
+        order_lines.customer_id,
+        order_lines.order_date,
+        order_lines.customer_region,
+        order_lines.product_category,
+        order_lines.customer_grade,
+        order_lines.owner_employee_id,
+        sum(order_lines.net_amount) as net_sales,
+        sum(order_lines.cost_amount) as cogs,
+        sum(case when first_lines.sales_order_line_id is null then 0 else 1 end) as order_count
+    from order_lines
+    left join first_lines
+        on order_lines.sales_order_line_id = first_lines.sales_order_line_id
+    where not order_lines.is_cancelled
+    group by 1, 2, 3, 4, 5, 6
+
+),
+
+final as (
+
+    select
+        cells.customer_id,
+        customers.customer_code,
+        customers.customer_name,
+        cells.order_date,
+        cells.customer_region,
+        cells.product_category,
+        cells.customer_grade,
+        cells.owner_employee_id,
+        employees.employee_code as owner_employee_code,
+        employees.employee_name as owner_name,
+        cast(cells.net_sales as decimal(18, 2)) as net_sales,
+        cast(cells.cogs as decimal(18, 2)) as cogs,
+        cast(cells.order_count as integer) as order_count
+    from cells
+    inner join customers
+        on cells.customer_id = customers.customer_id
+    left join employees
+        on cells.owner_employee_id = employees.employee_id
+
+)
+
+-- stored in order_date order: a period's rows sit together, so DuckDB skips the rest
+select * from final
+order by order_date;
+
+create or replace table reports.rpt_receivables_daily_dims as
+with
+
+events as (
+
+    select * from marts.fct_receivable_events
+
+),
+
+invoices as (
+
+    select
+        invoice_id,
+        sales_order_id
+    from marts.fct_invoices
+
+),
+
+order_lines as (
+
+    select * from marts.fct_order_lines
+
+),
+
+employees as (
+
+    select
+        employee_id,
+        employee_code,
+        employee_name
+    from marts.dim_employees
+
+),
+
+first_lines as (
+
+    select min(sales_order_line_id) as sales_order_line_id
+    from order_lines
+    group by sales_order_id
+
+),
+
+order_cells as (
+
+    select
+        order_lines.sales_order_id,
+        order_lines.customer_region,
+        order_lines.customer_grade,
+        order_lines.owner_employee_id
+    from first_lines
+    inner join order_lines
+        on first_lines.sales_order_line_id = order_lines.sales_order_line_id
+
+),
+
+located as (
+
+    select
+        events.event_date,
+        events.item_due_date,
+        coalesce(order_cells.customer_region, 'unknown') as customer_region,
+        coalesce(order_cells.customer_grade, '?') as customer_grade,
+        coalesce(order_cells.owner_employee_id, -1) as owner_employee_id,
+        events.amount,
+        case when events.event_type in ('invoice', 'credit_note') then events.amount else 0 end as invoiced_amount
+    from events
+    left join invoices
+        on events.item_invoice_id = invoices.invoice_id
+    left join order_cells
+        on invoices.sales_order_id = order_cells.sales_order_id
+
+),
+
+final as (
+
+    select
+        located.event_date,
+        located.item_due_date,
+        located.customer_region,
+        located.customer_grade,
+        located.owner_employee_id,
+        employees.employee_code as owner_employee_code,
+        employees.employee_name as owner_name,
+        cast(sum(located.amount) as decimal(18, 2)) as receivable_change_amount,
+        cast(sum(located.invoiced_amount) as decimal(18, 2)) as invoiced_gross_amount
+    from located
+    left join employees
+        on located.owner_employee_id = employees.employee_id
+    group by 1, 2, 3, 4, 5, 6, 7
+
+)
+
+-- stored in event_date order: a period's rows sit together, so DuckDB skips the rest
+select * from final
+order by event_date;
+
+create or replace table reports.rpt_dimension_members as
+with
+
+customers as (
+
+    select
+        region,
+        customer_grade
+    from marts.dim_customers
+
+),
+
+products as (
+
+    select product_category from marts.dim_products
+
+),
+
+employees as (
+
+    select
+        employee_code,
+        employee_name
+    from marts.dim_employees
+
+),
+
+kpi_cells as (
+
+    select
+        customer_region,
+        product_category,
+        customer_grade
+    from reports.rpt_kpi_daily_dims
+
+),
+
+receivable_cells as (
+
+    select
+        customer_region,
+        customer_grade
+    from reports.rpt_receivables_daily_dims
+
+),
+
+inventory as (
+
+    select product_category from reports.rpt_inventory_monthly
+
+),
+
+members as (
+
+    select
+        'region' as dimension,
+        region as member,
+        region as member_label
+    from customers
+    union
+    select
+        'region' as dimension,
+        customer_region as member,
+        customer_region as member_label
+    from kpi_cells
+    union
+    select
+        'region' as dimension,
+        customer_region as member,
+        customer_region as member_label
+    from receivable_cells
+    union
+    select
+        'category' as dimension,
+        product_category as member,
+        product_category as member_label
+    from products
+    union
+    select
+        'category' as dimension,
+        product_category as member,
+        product_category as member_label
+    from kpi_cells
+    union
+    select
+        'category' as dimension,
+        product_category as member,
+        product_category as member_label
+    from inventory
+    union
+    select
+        'grade' as dimension,
+        coalesce(customer_grade, '?') as member,
+        coalesce(customer_grade, '?') as member_label
+    from customers
+    union
+    select
+        'grade' as dimension,
+        customer_grade as member,
+        customer_grade as member_label
+    from kpi_cells
+    union
+    select
+        'grade' as dimension,
+        customer_grade as member,
+        customer_grade as member_label
+    from receivable_cells
+    union
+    select
+        'owner' as dimension,
+        employee_code as member,
+        employee_name as member_label
+    from employees
+
+),
+
+final as (
+
+    select
+        dimension,
+        member,
+        member_label
+    from members
+    where member is not null
+
+)
+
+select * from final;
+
 -- phase: write
 checkpoint;

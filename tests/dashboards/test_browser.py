@@ -267,25 +267,22 @@ def test_screenshots_of_every_page(page, app_url):
     screenshot(page, "sales-zh")
 
 
-def test_a_record_link_opened_in_a_new_tab_signs_in_then_shows_that_record(app_url):
+def test_a_record_link_opened_in_a_new_tab_signs_in_then_shows_that_record(page, app_url):
     """A new tab is a new session: the link's page asks for the sign-in (no "page not
     found"), keeps its address, and then shows the record the link was for."""
-    from playwright.sync_api import sync_playwright
-
     from dashboards.forms import session
     from operational.models import Customer
 
     with session() as s:
         customer = s.get(Customer, 1)
         title = f"{customer.code} · {customer.name}"
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        tab = browser.new_page(viewport={"width": 1440, "height": 1000})
-        tab.set_default_timeout(60_000)
-        try:
-            log_in(tab, f"{app_url}/record?table=customer&id=1")
-            tab.get_by_role("heading", name=title).wait_for()
-            assert "/record?table=customer&id=1" in tab.url
-            assert tab.get_by_text("Page not found").count() == 0
-        finally:
-            browser.close()
+    # a new tab (its own browser context, like another window): a new session, signed out
+    tab = page.context.browser.new_page(viewport={"width": 1440, "height": 1000})
+    tab.set_default_timeout(60_000)
+    try:
+        log_in(tab, f"{app_url}/record?table=customer&id=1")
+        tab.get_by_role("heading", name=title).wait_for()
+        assert "/record?table=customer&id=1" in tab.url
+        assert tab.get_by_text("Page not found").count() == 0
+    finally:
+        tab.close()
