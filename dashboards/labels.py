@@ -172,9 +172,9 @@ COLUMNS.update({
 })
 
 LABELS.update({
-    "sales.caption": ("{period}. Headline numbers are company-wide; the filters below apply "
-                      "to the charts and tables under them.",
-                      "{period}。顶部指标为全公司口径；下方筛选条件作用于其下的图表和表格。"),
+    "sales.caption": ("{period}. The filters cut every tile, chart and table on this page; a "
+                      "tile that cannot be cut by one says so.",
+                      "{period}。筛选条件作用于本页所有指标、图表和表格；无法按其拆分的指标会注明。"),
     "sales.by_month": ("Order intake by month and category", "按月份和品类的订单额"),
     "sales.by_month_caption": ("The 12 months up to the end of the period.",
                                "截至期末的12个月。"),
