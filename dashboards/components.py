@@ -23,6 +23,7 @@ from dashboards.i18n import value as value_label
 from dashboards.labels import VALUES
 from dashboards.links import record_url
 from operational.settings import get_settings
+from serving import kpis
 from serving.kpis import previous_period, same_period_last_year
 
 
@@ -117,10 +118,8 @@ def _tile_values(info: dict[str, Any], names: tuple[str, ...], per: Period,
     groups: dict[tuple[tuple[str, str], ...], list[str]] = {}
     ignored: dict[str, list[str]] = {}
     for name in names:
-        supported = reg[name].dimensions
-        pairs = tuple(sorted((d, m) for d, m in dims.items() if d in supported))
-        groups.setdefault(pairs, []).append(name)
-        ignored[name] = [d for d in dims if d not in supported]
+        usable, ignored[name] = kpis.split_dims(reg[name], dims)
+        groups.setdefault(tuple(sorted(usable.items())), []).append(name)
     out: dict[str, dict[str, Any]] = {"now": {}, "prev": {}, "ly": {}, "spark": {}}
     for pairs, group in groups.items():
         g = tuple(group)

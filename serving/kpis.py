@@ -98,6 +98,14 @@ def check_dims(kpi: KpiDefinition, dims: Dims | None) -> None:
     _require(kpi, [d for d, member in given.items() if member is not None or d not in DIMENSIONS])
 
 
+def split_dims(kpi: KpiDefinition, dims: Dims) -> tuple[dict[str, str], list[str]]:
+    """The chosen members the KPI can be cut by, and the chosen dimensions it cannot (a page
+    filtering by several dimensions shows such a KPI company-wide and says so)."""
+    chosen = {d: m for d, m in dims.items() if m is not None}
+    return ({d: m for d, m in chosen.items() if d in kpi.dimensions},
+            [d for d in chosen if d not in kpi.dimensions])
+
+
 def _params(sql: str, date_from: date, date_to: date, dims: Dims | None = None) -> dict[str, Any]:
     """The bound parameters the SQL uses: the period, and each dimension (None = all)."""
     params: dict[str, Any] = {"date_from": date_from, "date_to": date_to}

@@ -1,8 +1,8 @@
 """New records: every staff transaction, by area, written through the operational services.
 
 Pick an area (Sales & CRM, Stock & purchasing, Billing, Office); each form is a tab. Every
-form has a stable name (``AREAS``) and is drawn through ``show``, the one place to add a
-per-form permission check.
+form has a stable name (``AREAS``); ``allowed_areas`` keeps only the forms the signed-in
+user's role may use (``auth.can_use_form``), so a form the role may not use is never drawn.
 """
 
 from __future__ import annotations
@@ -56,14 +56,6 @@ AREAS: dict[str, list[tuple[str, Callable[[], None]]]] = {
 }
 
 
-def show(name: str, draw: Callable[[], None]) -> None:
-    """Draw one form (``name`` is its stable name) if the signed-in user may use it."""
-    if auth.can_use_form(name):
-        draw()
-    else:
-        st.warning(t("auth.form_denied"), icon=":material/lock:")
-
-
 def allowed_areas() -> dict[str, list[tuple[str, Callable[[], None]]]]:
     """Only the forms the user's role may use; areas left empty are not offered."""
     mine = {area: [(n, d) for n, d in chosen if auth.can_use_form(n)]
@@ -86,7 +78,7 @@ area = st.segmented_control(t("forms.area"), list(areas), key="entry_area", requ
                             format_func=lambda a: t(f"forms.area.{a}"))
 st.caption(t(f"forms.area.{area}.help"))
 chosen = areas[area]
-for tab, (name, draw) in zip(st.tabs([t(f"forms.tab.{n}") for n, _ in chosen]), chosen,
+for tab, (_, draw) in zip(st.tabs([t(f"forms.tab.{n}") for n, _ in chosen]), chosen,
                              strict=True):
     with tab:
-        show(name, draw)
+        draw()
