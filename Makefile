@@ -15,7 +15,9 @@ SCALE ?= small
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
 	@$(PY) -m pip install -q --disable-pip-version-check "uv==$(UV_VERSION)"
-	@$(VENV)/bin/uv pip install -q --python $(PY) -r requirements.lock
+	@# Bytecode compiled once here: PYTHONDONTWRITEBYTECODE (below) would otherwise make every
+	@# dbt child, CLI call and test worker compile dbt, Streamlit and Prefect from source again.
+	@$(VENV)/bin/uv pip install -q --compile-bytecode --python $(PY) -r requirements.lock
 	@$(VENV)/bin/uv pip install -q --python $(PY) --no-deps -e .
 	@touch $@
 	@echo "environment ready in $(VENV)"
