@@ -170,19 +170,52 @@ def kpi_tiles(info: dict[str, Any], names: Sequence[str], per: Period,
 # --- filters -----------------------------------------------------------------------------
 
 
-def filter_bar(info: dict[str, Any], key: str) -> Filters:
-    """Region, product category and owner pickers in one row ("All" means no filter)."""
+FILTERS = ("region", "category", "owner")
+
+
+def filter_bar(info: dict[str, Any], key: str, *, pickers: Sequence[str] = FILTERS,
+               owners: Sequence[tuple[int, str]] | None = None,
+               owner_help: str | None = None) -> Filters:
+    """Region, product category and owner pickers in one row ("All" means no filter); only
+    ``pickers`` are shown, the others stay None. ``owners`` (id, name) replaces the sales
+    owners where the page's owner means someone else (``owner_help`` says who).
+
+    A user limited to their own records (``auth.owner_scope``) gets no owner picker: the
+    owner is always them, and a picker that cannot change anything would mislead."""
+    from dashboards import auth
+
+    scope = auth.owner_scope()
+    shown = [p for p in FILTERS if p in pickers and not (p == "owner" and scope is not None)]
+    if not shown:
+        return None, None, scope
     opts = data.filter_options(info["build_id"])
+    names = dict(opts["owner"] if owners is None else owners)
+    choices = {"region": opts["region"], "category": opts["category"], "owner": list(names)}
     every = t("filter.all")
-    c1, c2, c3 = st.columns(3)
-    region = c1.selectbox(t("filter.region"), [None, *opts["region"]], key=f"{key}_region",
-                          format_func=lambda v: every if v is None else v)
-    category = c2.selectbox(t("filter.category"), [None, *opts["category"]],
-                            key=f"{key}_category", format_func=lambda v: every if v is None else v)
-    names = dict(opts["owner"])
-    owner = c3.selectbox(t("filter.owner"), [None, *names], key=f"{key}_owner",
-                         format_func=lambda v: every if v is None else names.get(v, str(v)))
-    return region, category, owner
+
+    def shown_as(v: Any) -> str:
+        return every if v is None else str(v)
+
+    def owner_as(v: Any) -> str:
+        return every if v is None else names.get(v, str(v))
+
+    chosen: dict[str, Any] = {"owner": scope}
+    for col, name in zip(st.columns(len(shown)), shown, strict=True):
+        chosen[name] = col.selectbox(
+            t(f"filter.{name}"), [None, *choices[name]], key=f"{key}_{name}",
+            help=owner_help if name == "owner" else None,
+            format_func=owner_as if name == "owner" else shown_as)
+    return chosen.get("region"), chosen.get("category"), chosen["owner"]
+
+
+def not_applied(filters: Filters, dims: Sequence[str], why_key: str) -> None:
+    """Under a section that cannot be cut by ``dims``: a caption naming those of them the
+    user chose (nothing when none is chosen), and why; the section shows every row."""
+    chosen = [d for d, member in zip(FILTERS, filters, strict=True)
+              if d in dims and member is not None]
+    if chosen:
+        names = [t(f"filter.{d}").lower() for d in chosen]
+        st.caption(t("filter.not_applied", dims=t("filter.joiner").join(names), why=t(why_key)))
 
 
 def filter_members(info: dict[str, Any], filters: Filters) -> dict[str, Any]:
@@ -398,15 +431,21 @@ def kpi_by_month(info: dict[str, Any], names: Sequence[str], date_from: date, da
         format_func=lambda n: kpi_label(reg[n], language), label_visibility="collapsed")
     df = data.kpi_by_month(info["build_id"], name, date_from, date_to)
     if not df.empty:
-        dim = data.dimension(df)
         for col, wanted in (only or {}).items():
             if wanted is not None and col in df.columns:
                 df = df[df[col] == wanted]
+    dimension_chart(df, reg[name].unit, key)
+
+
+def dimension_chart(df: pd.DataFrame, unit: str, key: str) -> None:
+    """A month-grain KPI split by its dimension (``month``, the dimension, ``value``): money
+    as stacked bars, anything else one line per member; a note when there are no rows."""
     if df.empty:
         st.info(t("empty.no_rows"), icon=":material/info:")
         return
+    dim = data.dimension(df)
     df = df.assign(**{dim: df[dim].map(lambda v: value_label(dim, v))})
-    chart(charts.by_dimension(df, dim, unit=reg[name].unit, lang=language), key)
+    chart(charts.by_dimension(df, dim, unit=unit, lang=lang()), key)
 
 
 def section(title_key: str, caption_key: str | None = None, **kwargs: Any) -> None:

@@ -126,11 +126,23 @@ RECEIVABLES_AGEING = ("receivables_0_30", "receivables_31_60", "receivables_61_9
                       "receivables_91_120", "receivables_over_120")
 
 
-def receivables_ageing(info: dict[str, Any], date_from: date, date_to: date) -> pd.DataFrame:
-    """Open receivables per ageing bucket as of ``date_to`` (registry KPIs), oldest last."""
-    values = kpi_values(info["build_id"], RECEIVABLES_AGEING, date_from, date_to)
+def receivables_ageing(info: dict[str, Any], date_from: date, date_to: date,
+                       dims: DimPairs = ()) -> pd.DataFrame:
+    """Open receivables per ageing bucket as of ``date_to`` (registry KPIs), oldest last;
+    ``dims`` cut them (see ``usable_dims``)."""
+    values = kpi_values(info["build_id"], RECEIVABLES_AGEING, date_from, date_to, dims)
     return pd.DataFrame({"bucket": list(RECEIVABLES_AGEING),
                          "open_amount": [values[n] or 0 for n in RECEIVABLES_AGEING]})
+
+
+def usable_dims(info: dict[str, Any], names: tuple[str, ...],
+                dims: dict[str, str]) -> tuple[DimPairs, list[str]]:
+    """The chosen members every KPI of ``names`` can be cut by (sorted pairs: a cache key),
+    and the chosen dimensions one of them cannot (the page says those are not applied)."""
+    reg = registry(info["build_id"])
+    skipped = {d for n in names for d in kpis.split_dims(reg[n], dims)[1]}
+    usable = {d: m for d, m in dims.items() if d not in skipped}
+    return tuple(sorted(usable.items())), sorted(skipped)
 
 
 # --- filters -----------------------------------------------------------------------------
@@ -155,6 +167,19 @@ def filter_sql(alias: str = "") -> str:
 FILTER_SQL = filter_sql()
 
 
+def customer_filter_sql(alias: str) -> str:
+    """Optional region / owner conditions through the customer (``marts.dim_customers`` as
+    ``alias``: its current region and sales owner) and the owner scope, for rows that belong
+    to a customer but not to a product (invoices, payments); constant SQL, values bound.
+    The registry's receivables KPIs take region and owner as on the order date instead: the
+    two differ only for a customer who has moved region or changed owner since."""
+    return f"""
+    (cast($region as varchar) is null or {alias}.region = $region)
+    and (cast($owner as bigint) is null or {alias}.owner_employee_id = $owner)
+    and {scope_sql(f"{alias}.owner_employee_id")}
+"""
+
+
 def _filter_params(filters: tuple[str | None, str | None, int | None]) -> dict[str, Any]:
     region, category, owner = filters
     return {"region": region, "category": category, "owner": owner}
@@ -173,18 +198,37 @@ def filter_options(build_id: str) -> dict[str, list[Any]]:
     )
     owners = query(
         """
-        select employee_id, employee_name, employee_code from marts.dim_employees
+        select employee_id, employee_name from marts.dim_employees
         where employee_id in (select owner_employee_id from marts.fct_order_lines)
         order by employee_name
         """
     )
+    codes = query("select employee_id, employee_code from marts.dim_employees")
     return {
         "region": regions["region"].tolist() if not regions.empty else [],
         "category": categories["product_category"].tolist() if not categories.empty else [],
         "owner": [(r.employee_id, r.employee_name) for r in owners.itertuples()],
-        # the registry's $owner is the employee code (the KPI models carry codes)
-        "owner_code": {r.employee_id: r.employee_code for r in owners.itertuples()},
+        # the registry's $owner is the employee code (the KPI models carry codes); every
+        # employee's, as a page may offer other people than sales owners (see office_people)
+        "owner_code": {r.employee_id: r.employee_code for r in codes.itertuples()},
     }
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def office_people(build_id: str) -> list[tuple[int, str]]:
+    """Employees (id, name) who requested an approval or are assigned a task or a ticket:
+    the Office page's owner picker."""
+    people = query(
+        """
+        select employee_id, employee_name from marts.dim_employees
+        where employee_id in (
+            select requester_employee_id from marts.fct_approval_requests
+            union select assignee_employee_id from marts.fct_tasks
+            union select assignee_employee_id from marts.fct_service_tickets)
+        order by employee_name
+        """
+    )
+    return [(r.employee_id, r.employee_name) for r in people.itertuples()]
 
 
 # --- overview drill-down -------------------------------------------------------------------
@@ -304,27 +348,40 @@ SQL: dict[str, str] = {
         order by i.inventory_value desc
     """,
     "ageing_by_customer": """
-        select customer_code, customer_name, sum(open_amount) as open_amount,
-               sum(overdue_amount) as overdue_amount, sum(open_items) as open_items,
-               max(case when open_amount > 0 then bucket_order end) as oldest_bucket
-        from reports.rpt_receivables_ageing
-        where as_of_date = (select max(as_of_date) from reports.rpt_receivables_ageing)
-        group by all having sum(open_amount) <> 0
-        order by overdue_amount desc, open_amount desc
+        select a.customer_code, a.customer_name, c.region, c.owner_name,
+               sum(a.open_amount) as open_amount, sum(a.overdue_amount) as overdue_amount,
+               sum(a.open_items) as open_items,
+               max(case when a.open_amount > 0 then a.bucket_order end) as oldest_bucket
+        from reports.rpt_receivables_ageing as a
+        join marts.dim_customers as c using (customer_id)
+        where a.as_of_date = (select max(as_of_date) from reports.rpt_receivables_ageing) and
+    """ + customer_filter_sql("c") + """
+        group by all having sum(a.open_amount) <> 0
+        order by overdue_amount desc, open_amount desc, a.customer_code
     """,
     "open_invoices": """
-        select i.invoice_no, c.customer_name, i.issue_date, i.due_date, i.gross_amount,
-               i.paid_amount, i.open_amount,
+        select i.invoice_no, c.customer_name, c.region, c.owner_name, i.issue_date,
+               i.due_date, i.gross_amount, i.paid_amount, i.open_amount,
                greatest(date_diff('day', i.due_date, $today), 0) as days_overdue
         from marts.fct_invoices as i join marts.dim_customers as c using (customer_id)
-        where not i.is_credit_note and i.open_amount > 0
-        order by days_overdue desc, i.open_amount desc
+        where not i.is_credit_note and i.open_amount > 0 and
+    """ + customer_filter_sql("c") + """
+        order by days_overdue desc, i.open_amount desc, i.invoice_no
     """,
     "payments_by_month": """
-        select strftime(paid_date, '%Y-%m') as month, sum(payment_amount) as collected
-        from marts.fct_payments where paid_date between $date_from and $date_to
-        group by all order by 1
-    """,
+        select strftime(p.paid_date, '%Y-%m') as month, sum(p.payment_amount) as collected
+        from marts.fct_payments as p left join marts.dim_customers as c using (customer_id)
+        where p.paid_date between $date_from and $date_to and
+    """ + customer_filter_sql("c") + " group by all order by 1",
+    # the registry's gross_margin_rate_by_grade (same model and formula), cut by the filters
+    "margin_by_grade": """
+        select strftime(month_start_date, '%Y-%m') as month, customer_grade,
+               cast(sum(delivered_net_sales) - sum(delivered_cogs) as double)
+                   / nullif(cast(sum(delivered_net_sales) as double), 0) as value
+        from reports.rpt_sales_monthly
+        where month_start_date between cast(date_trunc('month', $date_from) as date)
+            and $date_to and
+    """ + FILTER_SQL + " group by all order by 1, 2",
     "unapproved_supplier_payments": """
         select sp.payment_no, sp.po_no, s.supplier_name, sp.payment_amount, sp.paid_date,
                sp.approval_status
@@ -341,6 +398,7 @@ SQL: dict[str, str] = {
                median(cycle_hours) as median_cycle_hours
         from marts.fct_approval_requests
         where submitted_date between $date_from and $date_to
+            and (cast($owner as bigint) is null or requester_employee_id = $owner)
         group by all order by requests desc
     """,
     "pending_approvals": """
@@ -350,7 +408,9 @@ SQL: dict[str, str] = {
                    as waiting_hours
         from marts.fct_approval_requests as a
         left join marts.dim_employees as e on a.requester_employee_id = e.employee_id
-        where a.is_pending order by a.submitted_at
+        where a.is_pending
+            and (cast($owner as bigint) is null or a.requester_employee_id = $owner)
+        order by a.submitted_at
     """,
     "tasks_by_assignee": """
         select coalesce(e.employee_name, '—') as assignee,
@@ -359,17 +419,21 @@ SQL: dict[str, str] = {
                count(*) filter (where t.is_open and t.task_source <> 'manual') as system_tasks
         from marts.fct_tasks as t
         left join marts.dim_employees as e on t.assignee_employee_id = e.employee_id
+        where cast($owner as bigint) is null or t.assignee_employee_id = $owner
         group by all having count(*) filter (where t.is_open) > 0
         order by overdue_tasks desc, open_tasks desc
     """,
     "tickets_by_category": """
-        select ticket_category, count(*) as tickets,
-               count(*) filter (where not is_resolved) as open_tickets,
-               median(resolution_hours) as median_resolution_hours,
-               avg(satisfaction_score) as avg_satisfaction
-        from marts.fct_service_tickets
-        where opened_date between $date_from and $date_to
-        group by all order by tickets desc
+        select t.ticket_category, count(*) as tickets,
+               count(*) filter (where not t.is_resolved) as open_tickets,
+               median(t.resolution_hours) as median_resolution_hours,
+               avg(t.satisfaction_score) as avg_satisfaction
+        from marts.fct_service_tickets as t
+        left join marts.dim_customers as c using (customer_id)
+        where t.opened_date between $date_from and $date_to
+            and (cast($region as varchar) is null or c.region = $region)
+            and (cast($owner as bigint) is null or t.assignee_employee_id = $owner)
+        group by all order by tickets desc, t.ticket_category
     """,
     "customer_names": """
         select customer_code, customer_name from marts.dim_customers
@@ -431,10 +495,24 @@ def filtered(info: dict[str, Any], name: str, filters: tuple[Any, Any, Any], *,
     return frame(info, name, scope=scope, **_filter_params(filters), **params)
 
 
-def invoiced_and_collected(info: dict[str, Any], date_from: date, date_to: date) -> pd.DataFrame:
-    """Turnover (the registry KPI) beside payments received, per month."""
-    turnover = kpi_monthly(info["build_id"], ("turnover",), date_from, date_to)
-    paid = frame(info, "payments_by_month", date_from=date_from, date_to=date_to)
+def customer_filtered(info: dict[str, Any], name: str, filters: tuple[Any, Any, Any], *,
+                      scope: int | None = None, **params: Any) -> pd.DataFrame:
+    """A query filtered through the customer (``customer_filter_sql``): region and owner
+    only, as its rows are not product lines."""
+    region, _category, owner = filters
+    return frame(info, name, scope=scope, region=region, owner=owner, **params)
+
+
+def invoiced_and_collected(info: dict[str, Any], date_from: date, date_to: date,
+                           filters: tuple[Any, Any, Any] = (None, None, None)) -> pd.DataFrame:
+    """Turnover (the registry KPI) beside payments received, per month, for the filters'
+    region and owner; not by category, which payments do not have."""
+    region, _category, owner = filters
+    code = filter_options(info["build_id"])["owner_code"].get(owner) if owner else None
+    dims = tuple((d, m) for d, m in (("owner", code), ("region", region)) if m is not None)
+    turnover = kpi_monthly(info["build_id"], ("turnover",), date_from, date_to, dims)
+    paid = customer_filtered(info, "payments_by_month", filters, date_from=date_from,
+                             date_to=date_to)
     if paid.empty:
         return turnover.assign(collected=0)
     return turnover.merge(paid, on="month", how="left").fillna({"collected": 0})

@@ -24,9 +24,7 @@ info = ui.require_warehouse()
 scope = auth.owner_scope()  # None: every owner's records
 per, lang = ui.period(), ui.lang()
 ui.page_header("page.sales", t("sales.caption", period=per.label()))
-filters = ui.filter_bar(info, "sales")
-if scope is not None:  # the owner picker cannot widen a scoped view
-    filters = (filters[0], filters[1], scope)
+filters = ui.filter_bar(info, "sales")  # scoped: no owner picker, the owner is them
 if scope is None:
     ui.kpi_tiles(info, ui.available(info, KPIS), per, filters=filters)
 else:
