@@ -739,7 +739,9 @@ left join stg_products as p on l.product_id = p.product_id;
 create or replace table marts.fct_service_tickets as
 select
     t.service_ticket_id, t.ticket_no, coalesce(c.customer_id, -1) as customer_id,
-    t.sales_order_id, t.ticket_category, t.ticket_priority, t.ticket_status,
+    coalesce(c.region, 'unknown') as customer_region,
+    coalesce(c.customer_grade, '?') as customer_grade, t.sales_order_id, t.ticket_category,
+    t.ticket_priority, t.ticket_status,
     coalesce(e.employee_id, -1) as assignee_employee_id, t.opened_at, t.opened_date,
     t.resolved_at, t.resolved_date, t.resolved_at is not null as is_resolved,
     case
@@ -777,7 +779,9 @@ with changes as (
 )
 select
     o.opportunity_id, o.opportunity_name, coalesce(c.customer_id, -1) as customer_id,
-    coalesce(e.employee_id, -1) as owner_employee_id, o.lead_id, o.opportunity_stage,
+    coalesce(e.employee_id, -1) as owner_employee_id,
+    coalesce(c.region, 'unknown') as customer_region,
+    coalesce(c.customer_grade, '?') as customer_grade, o.lead_id, o.opportunity_stage,
     o.opportunity_stage = 'won' as is_won, o.opportunity_stage = 'lost' as is_lost,
     o.opportunity_stage in ('won', 'lost') as is_closed, o.opportunity_amount,
     o.expected_close_date, o.created_at, o.created_date, o.closed_at, o.closed_date,
@@ -935,23 +939,25 @@ left join cogs_by_month as c using (month_start_date, product_category);
 
 create or replace table reports.rpt_crm_monthly as
 with unioned as (
-    select created_month as month_start_date, owner_employee_id, count(*) as leads_created,
+    select created_month as month_start_date, owner_employee_id,
+           coalesce(region, 'unknown') as customer_region, count(*) as leads_created,
            sum(case when is_converted then 1 else 0 end) as leads_converted,
            0 as opportunities_created, 0 as opportunities_won, 0 as opportunities_lost,
            0 as won_amount
-    from marts.fct_leads group by 1, 2
+    from marts.fct_leads group by 1, 2, 3
     union all
-    select cast(date_trunc('month', created_date) as date), owner_employee_id, 0, 0, count(*),
-           0, 0, 0
-    from marts.fct_opportunities group by 1, 2
+    select cast(date_trunc('month', created_date) as date), owner_employee_id, customer_region,
+           0, 0, count(*), 0, 0, 0
+    from marts.fct_opportunities group by 1, 2, 3
     union all
-    select cast(date_trunc('month', closed_date) as date), owner_employee_id, 0, 0, 0,
-           sum(case when is_won then 1 else 0 end), sum(case when is_lost then 1 else 0 end),
+    select cast(date_trunc('month', closed_date) as date), owner_employee_id, customer_region,
+           0, 0, 0, sum(case when is_won then 1 else 0 end),
+           sum(case when is_lost then 1 else 0 end),
            sum(case when is_won then opportunity_amount else 0 end)
-    from marts.fct_opportunities where is_closed group by 1, 2
+    from marts.fct_opportunities where is_closed group by 1, 2, 3
 )
 select
-    month_start_date, owner_employee_id,
+    month_start_date, owner_employee_id, customer_region,
     cast(sum(leads_created) as integer) as leads_created,
     cast(sum(leads_converted) as integer) as leads_converted,
     cast(sum(opportunities_created) as integer) as opportunities_created,
@@ -959,7 +965,7 @@ select
     cast(sum(opportunities_lost) as integer) as opportunities_lost,
     cast(sum(won_amount) as decimal(18, 2)) as won_amount
 from unioned
-group by 1, 2;
+group by 1, 2, 3;
 
 create or replace table reports.rpt_receivables_ageing as
 with open_items as (
@@ -1610,6 +1616,30 @@ inventory as (
 
 ),
 
+crm_cells as (
+
+    select customer_region from reports.rpt_crm_monthly
+
+),
+
+opportunity_cells as (
+
+    select
+        customer_region,
+        customer_grade
+    from marts.fct_opportunities
+
+),
+
+ticket_cells as (
+
+    select
+        customer_region,
+        customer_grade
+    from marts.fct_service_tickets
+
+),
+
 members as (
 
     select
@@ -1629,6 +1659,24 @@ members as (
         customer_region as member,
         customer_region as member_label
     from receivable_cells
+    union
+    select
+        'region' as dimension,
+        customer_region as member,
+        customer_region as member_label
+    from crm_cells
+    union
+    select
+        'region' as dimension,
+        customer_region as member,
+        customer_region as member_label
+    from opportunity_cells
+    union
+    select
+        'region' as dimension,
+        customer_region as member,
+        customer_region as member_label
+    from ticket_cells
     union
     select
         'category' as dimension,
@@ -1665,6 +1713,18 @@ members as (
         customer_grade as member,
         customer_grade as member_label
     from receivable_cells
+    union
+    select
+        'grade' as dimension,
+        customer_grade as member,
+        customer_grade as member_label
+    from opportunity_cells
+    union
+    select
+        'grade' as dimension,
+        customer_grade as member,
+        customer_grade as member_label
+    from ticket_cells
     union
     select
         'owner' as dimension,

@@ -77,7 +77,8 @@ def test_order_through_services_shows_up_in_kpis(store_url, mis_home, monkeypatc
                 ],
             ),
         )
-        confirm_order(session=session, order_id=order.id, expected_version=order.version, actor="e2e")
+        confirm_order(session=session, order_id=order.id, expected_version=order.version,
+                      actor="e2e")
         session.commit()
     engine.dispose()
     # 3 × 123.45 × 0.95 = 351.8325 → 351.83 ; 1.5 × 19.99 = 29.985 → 29.99 (half-up per line)
@@ -86,6 +87,7 @@ def test_order_through_services_shows_up_in_kpis(store_url, mis_home, monkeypatc
     out = mis("refresh", "--no-prefect")
     assert "refresh ok" in out
     after = kpis(month_start, today.isoformat())
-    rise = Decimal(str(after["kpis"]["order_intake"])) - Decimal(str(before["kpis"]["order_intake"]))
+    rise = (Decimal(str(after["kpis"]["order_intake"]))
+            - Decimal(str(before["kpis"]["order_intake"])))
     assert rise == expected
     assert after["as_of"] >= before["as_of"]

@@ -1,6 +1,7 @@
 {#- Every member of the dimensions KPIs can be cut by (serving.kpis.by_dimension, dashboard
     filters): the conformed dimensions' current members, their explicit unknown members, and
-    the historical members the facts carry (a region or grade valid on an order date). -#}
+    the historical members the facts carry (a region or grade valid on an order, opportunity
+    or ticket date; a lead's own region). -#}
 with
 
 customers as (
@@ -52,6 +53,30 @@ inventory as (
 
 ),
 
+crm_cells as (
+
+    select customer_region from {{ ref('rpt_crm_monthly') }}
+
+),
+
+opportunity_cells as (
+
+    select
+        customer_region,
+        customer_grade
+    from {{ ref('fct_opportunities') }}
+
+),
+
+ticket_cells as (
+
+    select
+        customer_region,
+        customer_grade
+    from {{ ref('fct_service_tickets') }}
+
+),
+
 members as (
 
     select
@@ -71,6 +96,24 @@ members as (
         customer_region as member,
         customer_region as member_label
     from receivable_cells
+    union
+    select
+        'region' as dimension,
+        customer_region as member,
+        customer_region as member_label
+    from crm_cells
+    union
+    select
+        'region' as dimension,
+        customer_region as member,
+        customer_region as member_label
+    from opportunity_cells
+    union
+    select
+        'region' as dimension,
+        customer_region as member,
+        customer_region as member_label
+    from ticket_cells
     union
     select
         'category' as dimension,
@@ -107,6 +150,18 @@ members as (
         customer_grade as member,
         customer_grade as member_label
     from receivable_cells
+    union
+    select
+        'grade' as dimension,
+        customer_grade as member,
+        customer_grade as member_label
+    from opportunity_cells
+    union
+    select
+        'grade' as dimension,
+        customer_grade as member,
+        customer_grade as member_label
+    from ticket_cells
     union
     select
         'owner' as dimension,

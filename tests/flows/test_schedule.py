@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import socket
@@ -58,10 +59,8 @@ def test_schedule_registers_cron_deployments_and_runs_a_refresh(mis_home, monkey
         deadline = time.monotonic() + 240  # a cold server start is slow on a busy machine
         found: dict[str, object] = {}
         while time.monotonic() < deadline and len(found) < 2:
-            try:
+            with contextlib.suppress(Exception):  # the server is still starting
                 found = asyncio.run(deployments())
-            except Exception:  # noqa: BLE001 - server still starting
-                pass
             time.sleep(1)
         server_log = mis_home / "prefect" / "server.log"
         assert set(found) >= {"incremental", "nightly-full"}, (

@@ -110,7 +110,8 @@ def test_added_column_lands_dropped_column_fails_loudly(store_engine, store_url,
     land(duck, store_url)
     with store_engine.begin() as conn:
         conn.execute(text("alter table customer add column vip_note varchar(40)"))
-        conn.execute(text("update customer set vip_note = 'gold', version = version + 1 where id = 1"))
+        conn.execute(text(
+            "update customer set vip_note = 'gold', version = version + 1 where id = 1"))
     land(duck, store_url)
     assert duck.execute("select vip_note from raw.customer where id = 1").fetchone()[0] == "gold"
     with store_engine.begin() as conn:

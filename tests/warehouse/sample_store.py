@@ -171,6 +171,7 @@ def _crm(s: Session, rnd: random.Random, emps, custs, camps) -> None:
             source_channel=rnd.choice(["website", "referral", "campaign", "trade_show"]),
             campaign_id=camps[i % 2].id,
             owner_id=emps[i % 3].id,
+            region=[None, "East", "North", "South"][i % 4],  # every 4th lead without one
             status=status,
             created_at=utc_at(created, 3),
         )
@@ -240,7 +241,8 @@ def _crm(s: Session, rnd: random.Random, emps, custs, camps) -> None:
                 category="quality",
                 priority=rnd.choice(["low", "normal", "high"]),
                 subject=f"Ticket {k}",
-                assignee_id=emps[5].id,
+                # two service staff, and every 4th ticket (from the 3rd) not assigned
+                assignee_id=None if k % 4 == 3 else emps[4 + k % 2].id,
                 status="resolved" if resolved else "open",
                 opened_at=utc_at(opened, 2),
                 resolved_at=utc_at(opened, 2) + timedelta(hours=rnd.randint(2, 90))
@@ -548,7 +550,7 @@ def _oa(s, rnd, emps) -> None:
         s.add(
             Task(
                 title=f"Task {n}",
-                assignee_id=emps[n % 7].id,
+                assignee_id=emps[n % 7].id if n != 8 else None,  # one open task unassigned
                 due_date=START + timedelta(days=rnd.randint(0, 440)),
                 status=status,
                 source="manual" if n % 3 else "warehouse",

@@ -18,12 +18,21 @@ employees as (
 
 ),
 
+customer_versions as (
+
+    select * from {{ ref('int_customers_versioned') }}
+
+),
+
 final as (
 
     select
         tickets.service_ticket_id,
         tickets.ticket_no,
         coalesce(customers.customer_id, -1) as customer_id,
+        -- the customer's region and grade as valid on the date the ticket was opened
+        coalesce(customer_versions.region, 'unknown') as customer_region,
+        coalesce(customer_versions.customer_grade, '?') as customer_grade,
         tickets.sales_order_id,
         tickets.ticket_category,
         tickets.ticket_priority,
@@ -44,6 +53,11 @@ final as (
         on tickets.customer_id = customers.customer_id
     left join employees
         on tickets.assignee_employee_id = employees.employee_id
+    left join customer_versions
+        on
+            tickets.customer_id = customer_versions.customer_id
+            and cast(tickets.opened_date as timestamp) >= customer_versions.valid_from_at
+            and cast(tickets.opened_date as timestamp) < customer_versions.valid_to_at
 
 )
 

@@ -28,6 +28,12 @@ employees as (
 
 ),
 
+customer_versions as (
+
+    select * from {{ ref('int_customers_versioned') }}
+
+),
+
 final as (
 
     select
@@ -35,6 +41,9 @@ final as (
         opportunities.opportunity_name,
         coalesce(customers.customer_id, -1) as customer_id,
         coalesce(employees.employee_id, -1) as owner_employee_id,
+        -- the customer's region and grade as valid on the opportunity's creation date
+        coalesce(customer_versions.region, 'unknown') as customer_region,
+        coalesce(customer_versions.customer_grade, '?') as customer_grade,
         opportunities.lead_id,
         opportunities.opportunity_stage,
         opportunities.opportunity_stage = 'won' as is_won,
@@ -59,6 +68,11 @@ final as (
         on opportunities.customer_id = customers.customer_id
     left join employees
         on opportunities.owner_employee_id = employees.employee_id
+    left join customer_versions
+        on
+            opportunities.customer_id = customer_versions.customer_id
+            and cast(opportunities.created_date as timestamp) >= customer_versions.valid_from_at
+            and cast(opportunities.created_date as timestamp) < customer_versions.valid_to_at
 
 )
 
