@@ -67,7 +67,7 @@ def count(value: Any) -> str:
     return f"{int(d.to_integral_value(rounding=ROUND_HALF_UP)):,}"
 
 
-_UNIT_WORDS = {"days": ("days", "天"), "hours": ("h", "小时")}
+_UNIT_WORDS = {"days": ("days", "天"), "hours": ("h", "小时"), "score": ("of 5", "分")}
 
 
 def duration(value: Any, unit: str, lang: str = "en") -> str:
@@ -80,7 +80,7 @@ def duration(value: Any, unit: str, lang: str = "en") -> str:
 
 
 def value(value: Any, unit: str, lang: str = "en") -> str:
-    """Any KPI value by its registry unit: money | rate | count | days | hours."""
+    """Any KPI value by its registry unit: money | rate | count | days | hours | score (1-5)."""
     if unit == "money":
         return money(value, lang)
     if unit == "rate":
@@ -94,7 +94,7 @@ def delta(current: Any, previous: Any, unit: str, lang: str = "en") -> str | Non
     """The change from ``previous`` as ``st.metric`` wants it (a leading ``-`` means down).
 
     Rates change in percentage points; money and counts in percent (the absolute change when
-    the previous value is zero); days and hours in their unit.
+    the previous value is zero); days and hours in their unit; scores in points.
     """
     cur, prev = to_decimal(current), to_decimal(previous)
     if cur is None or prev is None:
@@ -103,6 +103,9 @@ def delta(current: Any, previous: Any, unit: str, lang: str = "en") -> str | Non
     if unit == "rate":
         pts = (diff * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
         return f"{pts:+,} {'个百分点' if lang == 'zh' else 'pp'}"
+    if unit == "score":  # points on the 1-5 scale
+        pts = diff.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        return f"{pts:+}{'分' if lang == 'zh' else ''}"
     if unit in _UNIT_WORDS:
         return ("+" if diff >= 0 else "-") + duration(abs(diff), unit, lang)
     if prev == 0:

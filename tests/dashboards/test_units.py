@@ -32,6 +32,14 @@ def test_rates_counts_durations():
     assert fmt.value(Decimal("2.5"), "hours", "en") == "2.5 h"
 
 
+def test_scores_keep_their_decimal():
+    # a 1-5 satisfaction average of 3.86 is not "4"
+    assert fmt.value(3.86, "score", "en") == "3.9 of 5"
+    assert fmt.value(3.86, "score", "zh") == "3.9分"
+    assert fmt.delta(3.86, 4.0, "score", "en") == "-0.1"
+    assert fmt.delta(4.0, 3.86, "score", "zh") == "+0.1分"
+
+
 def test_compact_money_per_language():
     assert fmt.money_compact(80_000_000, "zh") == "¥8,000万"
     assert fmt.money_compact(123_456_789, "zh") == "¥1.2亿"

@@ -57,7 +57,7 @@ def test_registry_rows_are_complete_definitions():
     for r in rows:
         for col in REQUIRED_COLUMNS:
             assert r[col].strip(), f"{r['kpi_name']}: empty {col}"
-        assert r["unit"] in {"money", "rate", "count", "days", "hours"}, r["kpi_name"]
+        assert r["unit"] in {"money", "rate", "count", "days", "hours", "score"}, r["kpi_name"]
         assert r["grain"] in {"period", "customer", "month"}, r["kpi_name"]
         assert "$date_to" in r["value_sql"], r["kpi_name"]
         assert re.search(r"[\u4e00-\u9fff]", r["label_zh"]), f"{r['kpi_name']}: no Chinese label"

@@ -221,7 +221,7 @@ def test_every_registry_query_has_the_right_shape(wh: WarehouseBuild) -> None:
     assert {k for k, r in reg.items() if r["is_headline"] == "true"} == HEADLINES
     with duckdb.connect(str(wh.duckdb_path), read_only=True) as con:
         for name, row in reg.items():
-            assert row["unit"] in {"money", "rate", "count", "days", "hours"}, name
+            assert row["unit"] in {"money", "rate", "count", "days", "hours", "score"}, name
             assert row["grain"] in {"period", "customer", "month"}, name
             assert row["higher_is_better"] in {"true", "false"}, name
             for period in (YEAR, (date(2031, 1, 1), date(2031, 1, 31))):
