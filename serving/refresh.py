@@ -176,18 +176,26 @@ def needs_full_refresh(*, full: bool, previous: dict[str, Any], project_hash: st
     return full or previous.get("project_hash") != project_hash
 
 
+def runs_unit_tests(*, previous: dict[str, Any], project_hash: str) -> bool:
+    """dbt's unit tests check the models' SQL against fixed fixtures, not the data: they run
+    when the project changed since the last good build (the first build of a project always
+    runs them, and a build that fails them is never published), not on every rebuild of
+    the same SQL. Data tests run on every build."""
+    return previous.get("project_hash") != project_hash
+
+
 def stage_dbt(
-    settings: Settings, *, as_of_date: str, full: bool, select: str | None
+    settings: Settings, *, as_of_date: str, full: bool, select: str | None,
+    unit_tests: bool = True,
 ) -> DbtResult:
-    """A selective build (``select`` set) runs the models and data tests downstream of the
-    change but not dbt's unit tests: those test the SQL against fixed fixtures, not the data,
-    and the SQL has not changed (a changed project forces a full build, which runs them)."""
+    """``dbt build`` of everything, or (``select`` set) of the models downstream of the change,
+    with their data tests; dbt's unit tests only when ``unit_tests`` (see runs_unit_tests)."""
     return run_dbt_build(
         settings.build_db_path,
         select=select,
         extra_vars={"as_of_date": as_of_date},
         full_refresh=full,
-        exclude_resource_types=("unit_test",) if select else (),
+        exclude_resource_types=() if unit_tests else ("unit_test",),
     )
 
 
@@ -244,6 +252,8 @@ def run_refresh(
                         full=needs_full_refresh(full=full, previous=previous,
                                                 project_hash=report.project_hash),
                         select=select,
+                        unit_tests=runs_unit_tests(previous=previous,
+                                                   project_hash=report.project_hash),
                     )
                     report.models, report.tests = dbt_result.models, dbt_result.tests
                     report.unit_tests = dbt_result.unit_tests

@@ -4,7 +4,7 @@ seeds and tables instead of loading into last build's ones."""
 from __future__ import annotations
 
 from ingestion.landing import LandingReport, TableLanding
-from serving.refresh import dbt_selection, needs_full_refresh
+from serving.refresh import dbt_selection, needs_full_refresh, runs_unit_tests
 
 PREVIOUS = {"as_of_date": "2026-11-22", "project_hash": "abc"}
 
@@ -34,3 +34,11 @@ def test_selection_follows_the_change():
     assert dbt_selection(_landing(task=2), full=True, **same) == ("full", None)
     new_day = {**same, "as_of_date": "2026-11-23"}
     assert dbt_selection(_landing(task=0), full=False, **new_day) == ("full", None)
+
+
+def test_unit_tests_run_when_the_sql_changed_not_on_every_rebuild():
+    # unit tests check model SQL against fixtures: a nightly full rebuild of the same SQL
+    # does not need them, the first build of a changed (or new) project does
+    assert runs_unit_tests(previous=PREVIOUS, project_hash="def")
+    assert runs_unit_tests(previous={}, project_hash="abc")
+    assert not runs_unit_tests(previous=PREVIOUS, project_hash="abc")

@@ -163,3 +163,13 @@ def test_5_dashboards_read_findings_and_work_from_the_published_warehouse(home: 
     assert set(work["status"]) == {"open"}
     from_store = my_work(home.engine, home.seeded.sales)
     assert sorted(from_store["rule"]) == ["churn_risk", "delivery_at_risk"]
+
+
+def test_6_a_full_rebuild_of_the_same_sql_runs_data_tests_not_unit_tests(home: Home) -> None:
+    """Imported by the SQLite module only (the PostgreSQL one skips the refreshes)."""
+    try:
+        rebuilt = run_refresh(settings=home.settings, full=True)
+    except DbtBuildFailed as exc:
+        pytest.fail(f"{exc}: {exc.failures}")
+    assert rebuilt.dbt_mode == "full" and rebuilt.models > 0 and rebuilt.tests > 0
+    assert rebuilt.unit_tests == 0  # the first cycle's build ran them for this project

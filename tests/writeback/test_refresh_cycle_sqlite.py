@@ -11,6 +11,7 @@ from tests.writeback.refresh_cycle import (  # noqa: F401 - the module's fixture
     test_3_two_more_cycles_raise_nothing_new,
     test_4_conditions_cleared_in_the_store_close_their_tasks,
     test_5_dashboards_read_findings_and_work_from_the_published_warehouse,
+    test_6_a_full_rebuild_of_the_same_sql_runs_data_tests_not_unit_tests,
 )
 
 pytestmark = pytest.mark.slow
