@@ -174,8 +174,10 @@ class SizeBench:
         self.details["full_refresh"] = {"models": first["models"], "tests": first["tests"],
                                         "rows_landed": first["rows_landed"]}
         apart = " (reconcile timed apart)" if first.get("reconcile_apart") else ""
+        units = "/".join(str(r.result.get("unit_tests", "?")) for r in fulls)
         self.add("refresh.full", "full refresh: total", "s", self.full_seconds,
-                 f"{first['models']} models, {first['tests']} tests{apart}")
+                 f"{first['models']} models, {first['tests']} tests, unit tests per run "
+                 f"{units}{apart}")
         for stage in REFRESH_STAGES:
             self.add(f"refresh.full.{stage}", f"  full refresh · {stage}", "s",
                      [r.result["stages"].get(stage, 0.0) for r in fulls])

@@ -51,6 +51,7 @@ def _report(report: Any) -> dict[str, Any]:
         "rows_landed": sum(report.rows_landed.values()),
         "models": report.models,
         "tests": report.tests,
+        "unit_tests": report.unit_tests,
         "build_id": report.build_id,
         "as_of_date": report.as_of_date,
     }
