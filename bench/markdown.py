@@ -150,15 +150,16 @@ and builds any other model layer too (see Checks for tables the limit does not b
 - **overview page data**: what the executive overview shows (build stamp, KPI registry, six
   headline KPIs for this month, the previous period and a year ago, 12-month sparklines,
   12-month trend of three KPIs), through `serving.kpis` on the published DuckDB as
-  `dashboards/data.py` does. Cold: a new connection per call on a database nothing has
-  open (DuckDB's cache empty, the OS file cache warm), i.e. a Streamlit cache miss. Warm:
-  one connection, every query run before. A Streamlit cache hit costs no query.
+  `dashboards/data.py` does. Cold: a new connection for the page load (one per page run,
+  as the app opens) on a database nothing has open (DuckDB's cache empty, the OS file cache
+  warm), i.e. a Streamlit cache miss such as the first load after a refresh. Warm: one
+  open connection, every query run before. A Streamlit cache hit costs no query.
 - **executive KPIs, warehouse vs OLTP**: order intake, turnover, OTD, gross margin, average
   LTV and active customers for this month to date and the previous period; warehouse:
   the registry's SQL on the published DuckDB; OLTP: `bench/oltp_kpis.py`, the same
   definitions in SQL on the operational PostgreSQL (seeded identically). The ratio compares
-  both on open connections; the warehouse is also timed opening a connection per call, as
-  `dashboards/data.py` does. Both sides give the same values (checked, money exactly).
+  both on open connections; the warehouse is also timed opening a new connection, as a
+  page run whose cache missed does. Both sides give the same values (checked, money exactly).
 - **incremental refresh**: {args.incremental_orders} orders created and confirmed through the
   services, then `run_refresh()` (dbt builds only what is downstream of the changed sources).
 - **form write → KPI visible**: from the service call that commits an order to

@@ -86,5 +86,6 @@ wanted = {k: st.query_params.get(k) for k in ("table", "id")}
 if all(wanted.values()) and nav.url_path != "record" and "record" in allowed:
     st.switch_page(next(p for p in hidden if p.url_path == "record"),
                    query_params={k: str(v) for k, v in wanted.items()})
-sidebar.render(data.build_info(), user)
-nav.run()
+with data.one_connection_per_run():
+    sidebar.render(data.build_info(), user)
+    nav.run()

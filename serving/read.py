@@ -20,8 +20,8 @@ def published_path(settings: Settings | None = None) -> Path:
     return (settings or get_settings()).published_db_path
 
 
-@contextmanager
-def open_published(settings: Settings | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect_published(settings: Settings | None = None) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the published warehouse; the caller closes it."""
     path = published_path(settings)
     if not path.exists():
         raise WarehouseNotReady(
@@ -30,6 +30,16 @@ def open_published(settings: Settings | None = None) -> Iterator[duckdb.DuckDBPy
     con = duckdb.connect(str(path), read_only=True)
     try:
         con.execute("SET TimeZone='UTC'")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+@contextmanager
+def open_published(settings: Settings | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = connect_published(settings)
+    try:
         yield con
     finally:
         con.close()
