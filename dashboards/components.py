@@ -147,12 +147,16 @@ def kpi_tiles(info: dict[str, Any], names: Sequence[str], per: Period,
         for col, name in zip(cols, names_t[start : start + columns], strict=False):
             kpi = reg[name]
             change = fmt.delta(now[name], prev[name], kpi.unit, language)
+            same = fmt.to_decimal(now[name]) == fmt.to_decimal(prev[name])
             with col, st.container(border=True):
                 st.metric(
                     kpi_label(kpi, language),
                     fmt.value(now[name], kpi.unit, language),
                     delta=change,
-                    delta_color="normal" if kpi.higher_is_better else "inverse",
+                    # no change is neither good nor bad: grey, no arrow
+                    delta_color="off" if same else (
+                        "normal" if kpi.higher_is_better else "inverse"),
+                    delta_arrow="off" if same else "auto",
                     delta_description=t("tile.vs_previous") if change else None,
                     help=t("tile.formula", formula=kpi.formula),
                     chart_data=_floats(spark[name]),

@@ -128,3 +128,30 @@ def test_region_and_owner_filters_cut_every_tile_and_the_trend(warehouse_home):
     assert got == [fmt.value(want[n], reg[n].unit, "en") for n in TILES]
     assert got != everyone  # the cut changed the numbers
     assert not [c.value for c in at.caption if "not split by" in c.value]
+
+
+def test_a_tile_without_change_is_grey_without_an_arrow(warehouse_home):
+    """Overdue tasks count what is overdue at the build, the same for this period and the
+    last: "+0.0%" with a red arrow read as a worsening. Changed tiles keep their colour."""
+    from dashboards import components, fmt
+    from serving import kpis
+    from serving.read import open_published
+
+    today = components.today()
+    lo = today.replace(day=1)
+    with open_published() as con:
+        reg = kpis.registry(con)
+        now = kpis.evaluate(con, ["overdue_tasks", "pending_approvals"], lo, today)
+        prev = kpis.evaluate(con, ["overdue_tasks", "pending_approvals"],
+                             *kpis.previous_period(lo, today))
+    assert now["overdue_tasks"] == prev["overdue_tasks"] and now["overdue_tasks"] > 0
+    at = run_page(PAGES / "office.py")
+    tiles = {m.label: m for m in at.metric}
+    overdue = tiles[reg["overdue_tasks"].label_en]
+    assert overdue.proto.color == overdue.proto.GRAY
+    assert overdue.proto.direction == overdue.proto.NONE
+    if now["pending_approvals"] != prev["pending_approvals"]:
+        pending = tiles[reg["pending_approvals"].label_en]
+        assert pending.proto.color in (pending.proto.RED, pending.proto.GREEN)
+        assert pending.delta == fmt.delta(now["pending_approvals"], prev["pending_approvals"],
+                                          "count")
