@@ -280,7 +280,7 @@ def kpi(
     if "breakdown" in payload:
         _print_breakdown(payload)
         return
-    _print_kpis(payload)
+    _print_kpis(payload, {n for n, d in reg.items() if d.unit == "money"} | {"ltv", "margin_ltv"})
 
 
 def _kpi_breakdown(
@@ -347,7 +347,8 @@ def _cell(v: Any, money: bool) -> str:
     return str(v)
 
 
-def _print_kpis(payload: dict[str, Any]) -> None:
+def _print_kpis(payload: dict[str, Any], money: set[str]) -> None:
+    """The table: money with its two decimals (KPI rows by name, other rows by column)."""
     title = f"{payload['period']['from']} → {payload['period']['to']} (as of {payload['as_of']})"
     if "kpis" in payload:
         rows = [{"kpi": k, "value": v} for k, v in payload["kpis"].items()]
@@ -358,8 +359,8 @@ def _print_kpis(payload: dict[str, Any]) -> None:
         left = col in {"kpi", "month", "customer_code"}
         table.add_column(col, justify="left" if left else "right")
     for r in rows:
-        table.add_row(*("—" if v is None else f"{v:,}" if isinstance(v, int | float) else str(v)
-                        for v in r.values()))
+        table.add_row(*(_cell(v, (r.get("kpi") if k == "value" else k) in money)
+                        for k, v in r.items()))
     out.print(table)
 
 

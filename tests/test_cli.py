@@ -198,3 +198,17 @@ def test_user_commands_refuse_bad_input_and_change_nothing(mis_home, args, stdin
     assert message in " ".join(result.output.split())
     with Session(engine) as s:
         assert s.exec(select(UserAccount)).all() == []
+
+
+def test_kpi_table_shows_money_with_its_cents():
+    # seen in `make demo`: order intake printed as 3,636,341.7
+    from mis_cli import main
+
+    payload = {"period": {"from": "2026-11-01", "to": "2026-11-23"}, "as_of": "2026-11-23",
+               "kpis": {"order_intake": 3636341.7, "on_time_delivery_rate": 0.9087,
+                        "active_customers": 48}}
+    with main.out.capture() as captured:
+        main._print_kpis(payload, {"order_intake"})
+    text = captured.get()
+    assert "3,636,341.70" in text and "0.9087" in text
+    assert "48.00" not in text and "0.91" not in text.replace("0.9087", "")
