@@ -102,12 +102,7 @@ Filters = tuple[str | None, str | None, int | None]
 
 def tile_dims(info: dict[str, Any], filters: Filters | None) -> dict[str, str]:
     """The filter bar's choices as registry dimensions (owner by employee code)."""
-    if filters is None:
-        return {}
-    region, category, owner = filters
-    code = data.filter_options(info["build_id"])["owner_code"].get(owner) if owner else None
-    chosen = {"region": region, "category": category, "owner": code}
-    return {d: m for d, m in chosen.items() if m is not None}
+    return data.filter_dims(info, filters)
 
 
 def _tile_values(info: dict[str, Any], names: tuple[str, ...], per: Period,

@@ -186,6 +186,11 @@ def scope_sql(column: str) -> str:
     return f"(cast($scope_owner as bigint) is null or {column} = $scope_owner)"
 
 
+def owner_sql(column: str) -> str:
+    """The owner filter on ``column`` (constant SQL; None = everyone, the id stays bound)."""
+    return f"(cast($owner as bigint) is null or {column} = $owner)"
+
+
 def filter_sql(alias: str = "") -> str:
     """Optional region / category / owner conditions and the owner scope (constant SQL;
     values stay bound)."""
@@ -193,7 +198,7 @@ def filter_sql(alias: str = "") -> str:
     return f"""
     (cast($region as varchar) is null or {p}customer_region = $region)
     and (cast($category as varchar) is null or {p}product_category = $category)
-    and (cast($owner as bigint) is null or {p}owner_employee_id = $owner)
+    and {owner_sql(f"{p}owner_employee_id")}
     and {scope_sql(f"{p}owner_employee_id")}
 """
 
@@ -209,9 +214,20 @@ def customer_filter_sql(alias: str) -> str:
     two differ only for a customer who has moved region or changed owner since."""
     return f"""
     (cast($region as varchar) is null or {alias}.region = $region)
-    and (cast($owner as bigint) is null or {alias}.owner_employee_id = $owner)
+    and {owner_sql(f"{alias}.owner_employee_id")}
     and {scope_sql(f"{alias}.owner_employee_id")}
 """
+
+
+def filter_dims(info: dict[str, Any], filters: tuple[Any, Any, Any] | None) -> dict[str, str]:
+    """The filter bar's choices as registry dimensions (the registry's owner is the employee
+    code); dimensions left at "All" are absent."""
+    if filters is None:
+        return {}
+    region, category, owner = filters
+    code = filter_options(info["build_id"])["owner_code"].get(owner) if owner else None
+    chosen = {"region": region, "category": category, "owner": code}
+    return {d: m for d, m in chosen.items() if m is not None}
 
 
 def _filter_params(filters: tuple[str | None, str | None, int | None]) -> dict[str, Any]:
@@ -339,7 +355,7 @@ SQL: dict[str, str] = {
                min(case opportunity_stage when 'prospecting' then 1 when 'qualification' then 2
                    when 'proposal' then 3 when 'negotiation' then 4 else 5 end) as stage_order
         from marts.fct_opportunities
-        where not is_closed and (cast($owner as bigint) is null or owner_employee_id = $owner)
+        where not is_closed and """ + owner_sql("owner_employee_id") + """
             and """ + scope_sql("owner_employee_id") + """
         group by opportunity_stage order by stage_order
     """,
@@ -350,7 +366,7 @@ SQL: dict[str, str] = {
                    / nullif(sum(opportunities_won) + sum(opportunities_lost), 0) as win_rate
         from reports.rpt_crm_monthly
         where month_start_date between $date_from and $date_to
-            and (cast($owner as bigint) is null or owner_employee_id = $owner)
+            and """ + owner_sql("owner_employee_id") + """
             and """ + scope_sql("owner_employee_id") + """
         group by all order by 1
     """,
@@ -432,7 +448,7 @@ SQL: dict[str, str] = {
                median(cycle_hours) as median_cycle_hours
         from marts.fct_approval_requests
         where submitted_date between $date_from and $date_to
-            and (cast($owner as bigint) is null or requester_employee_id = $owner)
+            and """ + owner_sql("requester_employee_id") + """
         group by all order by requests desc
     """,
     "pending_approvals": """
@@ -442,8 +458,7 @@ SQL: dict[str, str] = {
                    as waiting_hours
         from marts.fct_approval_requests as a
         left join marts.dim_employees as e on a.requester_employee_id = e.employee_id
-        where a.is_pending
-            and (cast($owner as bigint) is null or a.requester_employee_id = $owner)
+        where a.is_pending and """ + owner_sql("a.requester_employee_id") + """
         order by a.submitted_at
     """,
     "tasks_by_assignee": """
@@ -453,7 +468,7 @@ SQL: dict[str, str] = {
                count(*) filter (where t.is_open and t.task_source <> 'manual') as system_tasks
         from marts.fct_tasks as t
         left join marts.dim_employees as e on t.assignee_employee_id = e.employee_id
-        where cast($owner as bigint) is null or t.assignee_employee_id = $owner
+        where """ + owner_sql("t.assignee_employee_id") + """
         group by all having count(*) filter (where t.is_open) > 0
         order by overdue_tasks desc, open_tasks desc
     """,
@@ -466,7 +481,7 @@ SQL: dict[str, str] = {
         left join marts.dim_customers as c using (customer_id)
         where t.opened_date between $date_from and $date_to
             and (cast($region as varchar) is null or c.region = $region)
-            and (cast($owner as bigint) is null or t.assignee_employee_id = $owner)
+            and """ + owner_sql("t.assignee_employee_id") + """
         group by all order by tickets desc, t.ticket_category
     """,
     "customer_names": """
@@ -542,8 +557,7 @@ def invoiced_and_collected(info: dict[str, Any], date_from: date, date_to: date,
     """Turnover (the registry KPI) beside payments received, per month, for the filters'
     region and owner; not by category, which payments do not have."""
     region, _category, owner = filters
-    code = filter_options(info["build_id"])["owner_code"].get(owner) if owner else None
-    dims = tuple((d, m) for d, m in (("owner", code), ("region", region)) if m is not None)
+    dims = tuple(sorted(filter_dims(info, (region, None, owner)).items()))
     turnover = kpi_monthly(info["build_id"], ("turnover",), date_from, date_to, dims)
     paid = customer_filtered(info, "payments_by_month", filters, date_from=date_from,
                              date_to=date_to)

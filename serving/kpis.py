@@ -140,11 +140,15 @@ def split_dims(kpi: KpiDefinition, dims: Dims) -> tuple[dict[str, str], list[str
             [d for d in chosen if d not in kpi.dimensions])
 
 
+def _dim_params(sql: str, dims: Dims | None) -> dict[str, Any]:
+    """The dimension parameters the SQL uses (None = all members)."""
+    return {d: (dims or {}).get(d) for d in DIMENSIONS if f"${d}" in sql}
+
+
 def _params(sql: str, date_from: date, date_to: date, dims: Dims | None = None) -> dict[str, Any]:
     """The bound parameters the SQL uses: the period, and each dimension (None = all)."""
-    params: dict[str, Any] = {"date_from": date_from, "date_to": date_to}
-    params |= {d: (dims or {}).get(d) for d in DIMENSIONS}
-    return {k: v for k, v in params.items() if f"${k}" in sql}
+    period = {"date_from": date_from, "date_to": date_to}
+    return {k: v for k, v in period.items() if f"${k}" in sql} | _dim_params(sql, dims)
 
 
 def evaluate_one(
@@ -174,8 +178,6 @@ def evaluate(
 ) -> dict[str, Any]:
     reg = registry(con)
     _lookup(reg, names)
-    for n in names:
-        check_dims(reg[n], dims)
     [values] = evaluate_periods(con, [reg[n] for n in names], [(date_from, date_to)], dims)
     return dict(zip(names, values, strict=True))
 
@@ -217,9 +219,7 @@ def evaluate_periods(
         check_dims(kpi, dims)
     params: dict[str, Any] = {}
     for kpi in kpis:
-        params |= _params(kpi.value_sql, date(1900, 1, 1), date(1900, 1, 1), dims)
-    params.pop("date_from", None)
-    params.pop("date_to", None)
+        params |= _dim_params(kpi.value_sql, dims)
     for i, (lo, hi) in enumerate(periods):
         params[f"__lo{i}"], params[f"__hi{i}"] = lo, hi
     try:
