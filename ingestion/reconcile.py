@@ -14,7 +14,7 @@ import duckdb
 
 from ingestion.catalog import TableSpec, landed_tables
 from ingestion.duck import attach_store
-from ingestion.landing import _q
+from ingestion.landing import _q, store_rows_since
 
 
 @dataclass
@@ -78,7 +78,7 @@ def _side_sql(spec: TableSpec, relation: str) -> str:
     """
 
 
-def _check_table(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> TableCheck:
+def _check_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, backend: str) -> TableCheck:
     cutoff_row = con.execute(
         "select cursor_at from meta.landing_state where table_name = ?", [spec.name]
     ).fetchone()
@@ -88,9 +88,11 @@ def _check_table(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> TableCheck:
         n_raw = con.execute(f"select count(*) from raw.{_q(spec.name)}").fetchone()[0]  # type: ignore[index]
         return TableCheck(spec.name, n_src, n_raw, n_src == n_raw)
     upd = 'cast("updated_at" as timestamp)'
+    # The store's rows changed after the cut-off, read through its updated_at index.
+    recent = store_rows_since("src", backend, spec.name, "updated_at", cutoff)
     con.execute(
         f"create or replace temp table _recent as select cast({_q(spec.key)} as bigint) as id "
-        f"from src.{_q(spec.name)} where {upd} > $cutoff",
+        f"from {recent} where {upd} > $cutoff",
         {"cutoff": cutoff},
     )
     src = con.execute(_side_sql(spec, f"src.{_q(spec.name)}"), {"cutoff": cutoff}).fetchall()
@@ -112,8 +114,8 @@ def _check_table(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> TableCheck:
 
 
 def reconcile(con: duckdb.DuckDBPyConnection, store_url: str) -> ReconciliationReport:
-    attach_store(con, store_url, alias="src")
+    backend = attach_store(con, store_url, alias="src")
     try:
-        return ReconciliationReport([_check_table(con, s) for s in landed_tables()])
+        return ReconciliationReport([_check_table(con, s, backend) for s in landed_tables()])
     finally:
         con.execute("detach src")
