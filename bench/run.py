@@ -141,7 +141,7 @@ class SizeBench:
                 say(f"{self.size}: kept {self.home} and {self.pg_url}")
 
     def seed(self) -> None:
-        today = date.today().isoformat()  # what `mis seed` uses
+        today = company_today(self.tz).isoformat()  # what `mis seed` uses
         runs = []
         for i in range(self.seed_repeat):
             for leftover in self.home.glob("operational.sqlite*"):

@@ -46,7 +46,11 @@ def build(
     """Generate the whole history in memory (no database): ``World.tables`` holds the rows."""
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
-    w = World(SCALES[scale], seed, today or date.today())
+    if today is None:  # the company's today (its timezone), as the services and dashboards use
+        from operational.services._core import company_today
+
+        today = company_today()
+    w = World(SCALES[scale], seed, today)
     total = 7
 
     def step(done: int) -> None:

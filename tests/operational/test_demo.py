@@ -545,3 +545,24 @@ def test_refuses_a_store_with_data_until_reset(store_engine: Engine, tiny: Any) 
             .returning(Employee.__table__.c.id)
         ).scalar_one()
     assert new_id == counts["employee"] + 1
+
+
+def test_history_ends_the_day_before_the_companys_today_not_the_machines(
+    tiny: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between 16:00 and 24:00 UTC the machine's date is a day behind Shanghai's: the demo
+    must end where the dashboards' "today" begins, in the company's timezone."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from operational.settings import get_settings
+
+    last_days = {}
+    for tz in ("Pacific/Kiritimati", "Pacific/Pago_Pago"):  # UTC+14 and UTC-11
+        monkeypatch.setenv("MIS_TIMEZONE", tz)
+        get_settings.cache_clear()
+        world = demo.build(scale=tiny, seed=1)
+        assert world.last_day == datetime.now(ZoneInfo(tz)).date() - timedelta(days=1)
+        last_days[tz] = world.last_day
+    get_settings.cache_clear()
+    assert last_days["Pacific/Kiritimati"] > last_days["Pacific/Pago_Pago"]
