@@ -47,6 +47,9 @@ def _checks_lines(results: Results) -> list[str]:
         if "incremental_dbt_modes" in c:
             out.append(f"{size}: dbt mode of the incremental refreshes: "
                        + ", ".join(str(m) for m in c["incremental_dbt_modes"]))
+        if "incremental_dbt_runners" in c:
+            out.append(f"{size}: where dbt ran in the incremental refreshes: "
+                       + ", ".join(str(m) for m in c["incremental_dbt_runners"]))
         if c.get("writer_errors"):
             out.append(f"{size}: concurrent writers: {c['writer_errors']} failed orders")
     return out
@@ -162,14 +165,18 @@ and builds any other model layer too (see Checks for tables the limit does not b
   page run whose cache missed does. Both sides give the same values (checked, money exactly).
 - **incremental refresh**: {args.incremental_orders} orders created and confirmed through the
   services, then `run_refresh()` (dbt builds only what is downstream of the changed sources).
+  dbt runs in the warehouse's dbt worker (`serving/dbt_worker.py`), started by the first full
+  refresh and kept, as the scheduler and the dashboards keep it; **dbt worker cold** is one
+  more such refresh after the worker was stopped: it starts dbt and reads the project first.
 - **form write → KPI visible**: from the service call that commits an order to
   `serving.kpis.evaluate(..., ['order_intake'], today, today)` showing it after a refresh.
 - **form write**: `create_sales_order` + `confirm_order` in one transaction through the
   services on PostgreSQL, one writer; **concurrent writers**: {args.writers} threads writing
   orders back to back for {args.writer_seconds:g} s (transient conflicts retried).
 - **peak memory**: the largest resident set among a step's processes (the step's own
-  process, or dbt's child process for a refresh), measured in the step's process from its
-  `VmHWM` and `RUSAGE_CHILDREN`. The bench process itself (page data, OLTP KPIs, form
+  process, or dbt's child process or worker for a refresh), measured in the step's process
+  from its `VmHWM` and `RUSAGE_CHILDREN`, and by the dbt worker from its own `VmHWM`, reset
+  when each build starts. The bench process itself (page data, OLTP KPIs, form
   writes) peaked at {peak_self_mb:,.0f} MB.
 
 ## How to reproduce

@@ -31,6 +31,7 @@ from bench.machine import describe
 from bench.report import SIZES, Results, judge, ratios
 from bench.store import PG_ADMIN_URL, create_pg_database, drop_pg_database, postgres_reachable
 from operational.settings import Settings
+from serving import dbt_worker
 from serving.paths import PROJECT_DIR
 
 DEFAULT_REPEAT = {"small": 3, "medium": 3, "large": 2}
@@ -134,6 +135,7 @@ class SizeBench:
             self.write_to_kpi()
             self.form_writes()
         finally:
+            dbt_worker.stop(self.settings.warehouse_dir)
             if not self.args.keep:
                 drop_pg_database(self.pg_url)
                 shutil.rmtree(self.home, ignore_errors=True)
@@ -188,7 +190,7 @@ class SizeBench:
         self.add("ratio.full_vs_limit", "full refresh / limit", "×",
                  ratios(self.full_seconds, limit_seconds))
         self.add("memory.refresh", "peak memory: full refresh (refresh or dbt process)", "MB",
-                 [r.peak_mb for r in fulls])
+                 [peak_with_dbt(r) for r in fulls])
         self.add("memory.limit", "peak memory: limit", "MB", [r.peak_mb for r in limits])
         say(f"{self.size}: comparing the limit's tables with the published warehouse")
         tables = compare_limit(limit_db, self.settings.published_db_path, content=True)
@@ -297,9 +299,21 @@ class SizeBench:
         self.add("ratio.incremental_vs_full", "incremental / full refresh", "×",
                  ratios(seconds, self.full_seconds))
         self.add("memory.incremental", "peak memory: incremental refresh (refresh or dbt)", "MB",
-                 [r.peak_mb for r in runs])
+                 [peak_with_dbt(r) for r in runs])
         self.checks["incremental_visible"] = [r.result["visible"] for r in runs]
+        self.checks["incremental_dbt_runners"] = [r.result.get("dbt_runner") for r in runs]
         self.incremental_runs = runs
+        # The same, with no dbt worker running: what the first refresh after a restart (or
+        # after 20 idle minutes) pays to start dbt and read the project.
+        dbt_worker.stop(self.settings.warehouse_dir)
+        cold = self.step("incremental", {"orders": n, "seed": 1500},
+                         f"incremental refresh after {n} orders, dbt worker cold")
+        self.checks["incremental_visible"].append(cold.result["visible"])
+        self.add("refresh.incremental_cold",
+                 f"incremental refresh after {n} new orders, dbt worker cold: total", "s",
+                 [cold.result["seconds"]], f"dbt {cold.result.get('dbt_runner')}")
+        self.add("refresh.incremental_cold.dbt", "  incremental refresh, worker cold · dbt", "s",
+                 [cold.result["stages"].get("dbt", 0.0)])
 
     def write_to_kpi(self) -> None:
         if self.args.quick:  # the last of the incremental run's orders, one refresh fewer
@@ -340,6 +354,11 @@ class SizeBench:
         self.add("write.throughput", f"{self.args.writers} concurrent writers on PostgreSQL",
                  "orders/s", [r["orders_per_second"] for r in tput],
                  f"{self.args.writer_seconds:g}s each, {sum(r['orders'] for r in tput):,} orders")
+
+
+def peak_with_dbt(run: ChildRun) -> float:
+    """A refresh's peak memory: its own process, a dbt child, or the dbt worker."""
+    return max(run.peak_mb, run.result.get("dbt_worker_peak_mb") or 0.0)
 
 
 def cross_size(results: Results) -> None:

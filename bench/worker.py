@@ -54,6 +54,8 @@ def _report(report: Any) -> dict[str, Any]:
         "unit_tests": report.unit_tests,
         "build_id": report.build_id,
         "as_of_date": report.as_of_date,
+        "dbt_runner": report.dbt_runner,
+        "dbt_worker_peak_mb": report.dbt_worker_peak_mb,
     }
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from ingestion.duck import connect
+from serving.dbt_worker import kill_orphan_build
 
 
 def new_build_id() -> str:
@@ -27,9 +28,12 @@ def prepare_build(build_db: Path, published_db: Path) -> None:
     """Start every refresh from the last good state: a copy of the published warehouse.
 
     This also recovers from a refresh killed mid-write (a half-written build file is simply
-    replaced), and makes landing cursors always match the data they describe.
+    replaced), and makes landing cursors always match the data they describe. A dbt worker
+    still building for a refresh that was killed is stopped first (the caller holds the
+    writer lock, so no live refresh owns that build).
     """
     build_db.parent.mkdir(parents=True, exist_ok=True)
+    kill_orphan_build(build_db.parent)
     for leftover in (build_db, build_db.with_suffix(".duckdb.wal")):
         leftover.unlink(missing_ok=True)
     if published_db.exists():

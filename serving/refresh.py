@@ -7,7 +7,6 @@ appended to the run history (``MIS_HOME/warehouse/runs.jsonl``).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 import traceback
@@ -22,9 +21,8 @@ from ingestion.duck import connect
 from ingestion.landing import LandingReport, land
 from ingestion.reconcile import ReconciliationFailed, ReconciliationReport, reconcile
 from operational.settings import Settings, get_settings
-from serving.dbt import DbtResult, run_dbt_build
+from serving.dbt import DbtResult, project_fingerprint, run_dbt_build
 from serving.lock import writer_lock
-from serving.paths import PROJECT_DIR
 from serving.publish import new_build_id, prepare_build, publish, stamp_build
 
 Say = Callable[[str], None]
@@ -57,6 +55,8 @@ class RefreshReport:
     as_of_date: str | None = None
     project_hash: str | None = None
     dbt_mode: str | None = None  # full | changed | skip
+    dbt_runner: str | None = None  # worker | worker, parsed | child process (serving/dbt.py)
+    dbt_worker_peak_mb: float | None = None  # the dbt worker's peak memory in this build
 
     @property
     def seconds(self) -> float:
@@ -114,19 +114,6 @@ def stage_reconcile(settings: Settings) -> ReconciliationReport:
         return reconcile(con, settings.store_url)
     finally:
         con.close()
-
-
-def project_fingerprint() -> str:
-    """A hash of everything dbt builds from: a changed project means a full build."""
-    digest = hashlib.sha256()
-    for folder in ("models", "macros", "seeds", "snapshots", "data-tests"):
-        for path in sorted((PROJECT_DIR / folder).rglob("*")):
-            if path.is_file():
-                digest.update(str(path.relative_to(PROJECT_DIR)).encode())
-                digest.update(path.read_bytes())
-    for name in ("dbt_project.yml", "profiles.yml"):
-        digest.update((PROJECT_DIR / name).read_bytes())
-    return digest.hexdigest()[:16]
 
 
 def previous_build(settings: Settings) -> dict[str, Any]:
@@ -257,6 +244,8 @@ def run_refresh(
                     )
                     report.models, report.tests = dbt_result.models, dbt_result.tests
                     report.unit_tests = dbt_result.unit_tests
+                    report.dbt_runner = dbt_result.runner
+                    report.dbt_worker_peak_mb = dbt_result.worker_peak_mb
             with _Timer(report, "publish", say):
                 call("publish", stage_publish, settings=settings, report=report, as_of=as_of)
         report.status = "success"

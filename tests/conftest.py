@@ -8,6 +8,7 @@ so a CI run can never pass without exercising PostgreSQL.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -99,3 +100,26 @@ def mis_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     get_settings.cache_clear()
     yield home
     get_settings.cache_clear()
+    from serving import dbt_worker
+
+    dbt_worker.stop(home / "warehouse")  # a refresh here started the home's dbt worker
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _dbt_workers_end_with_the_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """dbt workers (serving/dbt_worker.py) started by tests idle out within a minute, and any
+    still running under this session's temporary folders are killed when it ends."""
+    os.environ.setdefault("MIS_DBT_WORKER_IDLE_SECONDS", "60")
+    yield
+    import signal
+
+    base = str(tmp_path_factory.getbasetemp())
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"serving.dbt_worker" in argv and any(a.decode(errors="replace").startswith(base)
+                                                 for a in argv):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(proc.name), signal.SIGKILL)
