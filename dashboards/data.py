@@ -583,6 +583,7 @@ def run_history(limit: int = 50) -> pd.DataFrame:
             "status": run.get("status"),
             "seconds": run.get("seconds"),
             "rows_landed": sum((run.get("rows_landed") or {}).values()),
+            "dbt_mode": run.get("dbt_mode") or "",
             "models": run.get("models"),
             "tests": run.get("tests"),
             "unit_tests": run.get("unit_tests"),

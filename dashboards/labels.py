@@ -363,6 +363,9 @@ LABELS.update({
                                "每张源表：此时间之前的变更已进入数据仓库。"),
     "status.success": ("Succeeded", "成功"),
     "status.failed": ("Failed", "失败"),
+    "dbt_mode.full": ("Everything", "全部"),
+    "dbt_mode.changed": ("What changed", "变更部分"),
+    "dbt_mode.skip": ("Nothing changed", "无变更"),
     "status.running": ("Running", "运行中"),
 })
 
@@ -375,6 +378,7 @@ COLUMNS.update({
     "models": ("Models", "模型数"),
     "tests": ("Tests", "测试数"),
     "unit_tests": ("Unit tests", "单元测试"),
+    "dbt_mode": ("Rebuilt", "重建范围"),
     "reconciliation": ("Reconciliation", "对账"),
     "error": ("Error", "错误"),
     "build_id": ("Build", "版本"),

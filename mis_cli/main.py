@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from mis_cli.import_cmd import import_command
-from operational.settings import get_settings
+from operational.settings import Settings, get_settings
 
 app = typer.Typer(
     help="Management information system: operational store → warehouse → dashboards.",
@@ -477,7 +477,20 @@ def run_app(
         # By environment, not a flag: a flag would show the secret in the process list.
         env["STREAMLIT_SERVER_COOKIE_SECRET"] = settings.secret_key.get_secret_value()
     # cwd: Streamlit reads the theme from .streamlit/config.toml in the working directory.
-    raise typer.Exit(subprocess.call(cmd, env=env, cwd=PROJECT_DIR))
+    try:
+        code = subprocess.call(cmd, env=env, cwd=PROJECT_DIR)
+    finally:
+        _stop_dbt_worker(settings)
+    raise typer.Exit(code)
+
+
+def _stop_dbt_worker(settings: Settings) -> None:
+    """The dashboards' and the scheduler's refreshes keep a dbt worker warm
+    (serving/dbt_worker.py); when they stop, so does it, rather than idling out later."""
+    from serving import dbt_worker
+
+    if dbt_worker.stop(settings.warehouse_dir):
+        out.print("stopped the warehouse's dbt worker", highlight=False)
 
 
 @app.command()
@@ -489,7 +502,11 @@ def schedule(
     """Serve scheduled refreshes: starts a Prefect server unless PREFECT_API_URL is set."""
     from flows.schedule import serve
 
-    serve(cron=cron, nightly=nightly, timezone=get_settings().timezone, port=port)
+    settings = get_settings()
+    try:
+        serve(cron=cron, nightly=nightly, timezone=settings.timezone, port=port)
+    finally:
+        _stop_dbt_worker(settings)
 
 
 if __name__ == "__main__":

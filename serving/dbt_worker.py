@@ -223,8 +223,10 @@ def kill_orphan_build(warehouse_dir: Path) -> int | None:
     except (FileNotFoundError, ValueError):
         return None
     cmdline = Path(f"/proc/{pid}/cmdline")
-    try:
-        is_worker = b"serving.dbt_worker" in cmdline.read_bytes()
+    try:  # this warehouse's worker, not a process that has since taken over the pid
+        argv = cmdline.read_bytes().split(b"\0")
+        is_worker = b"serving.dbt_worker" in argv and str(
+            Path(warehouse_dir).resolve()).encode() in argv
     except OSError:
         is_worker = False
     if pid and is_worker:
@@ -274,7 +276,10 @@ class _Worker:
         if uid != os.getuid():
             return  # only our own user's refreshes
         reader = conn.makefile("rb")
-        request = json.loads(reader.readline() or b"{}")
+        line = reader.readline()
+        if not line.strip():
+            return  # connected and left without asking (a liveness probe): nothing to do
+        request = json.loads(line)
         if request.get("stop"):
             conn.sendall(b'{"stopped": true}\n')
             os._exit(0)

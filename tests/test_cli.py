@@ -212,3 +212,34 @@ def test_kpi_table_shows_money_with_its_cents():
     text = captured.get()
     assert "3,636,341.70" in text and "0.9087" in text
     assert "48.00" not in text and "0.91" not in text.replace("0.9087", "")
+
+
+def test_stopping_the_dashboards_stops_the_warehouses_dbt_worker(mis_home, monkeypatch):
+    import subprocess
+    import time
+
+    from operational.settings import get_settings
+    from serving import dbt_worker
+
+    warehouse = get_settings().warehouse_dir
+    warehouse.mkdir(parents=True)
+    dbt_worker._start(warehouse)  # as the dashboards' first refresh starts it
+
+    def running() -> bool:
+        sock = dbt_worker._connect(warehouse)
+        if sock is not None:
+            sock.close()  # a connection that asks nothing leaves the worker as it was
+        return sock is not None
+
+    deadline = time.monotonic() + 60
+    while not running() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert running() and running()
+    monkeypatch.setattr(subprocess, "call", lambda *a, **k: 0)  # Streamlit, stopped at once
+    monkeypatch.setattr("mis_cli.main._demo_password_users", lambda: [])
+
+    result = runner.invoke(app, ["app", "--port", "8599"])
+
+    assert result.exit_code == 0, result.output
+    assert "stopped the warehouse's dbt worker" in result.output
+    assert not running()

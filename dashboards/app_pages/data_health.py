@@ -47,6 +47,7 @@ else:
         started_at=history["started_at"].map(lambda v: fmt.moment(v, lang, tz)),
         finished_at=history["finished_at"].map(lambda v: fmt.moment(v, lang, tz)),
         status=history["status"].map(lambda s: t(f"status.{s}")),
+        dbt_mode=history["dbt_mode"].map(lambda m: t(f"dbt_mode.{m}") if m else ""),
     )
     ui.table(shown, key="health_runs", file_stem="refresh-runs")
 

@@ -70,6 +70,9 @@ def test_data_health_lists_the_refresh_runs(warehouse_home):
     assert len(table) == len(runs) >= 1
     assert table["build_id"].iloc[0] == runs[0]["build_id"]
     assert table["status"].iloc[0] == "Succeeded"
+    # what dbt rebuilt, in words (the history stores full / changed / skip)
+    assert table["dbt_mode"].iloc[0] == {"full": "Everything", "changed": "What changed",
+                                         "skip": "Nothing changed"}[runs[0]["dbt_mode"]]
     assert {m.label: m.value for m in at.metric}["Last refresh"] == "Succeeded"
 
 
