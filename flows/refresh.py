@@ -13,8 +13,10 @@ from flows.env import configure_prefect
 
 configure_prefect()
 
-from prefect import flow, task  # noqa: E402
+from prefect import Task, flow, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
+from prefect.client.schemas.objects import TaskRun  # noqa: E402
+from prefect.states import State  # noqa: E402
 
 from ingestion.landing import SchemaDriftError  # noqa: E402
 from ingestion.reconcile import ReconciliationFailed  # noqa: E402
@@ -29,9 +31,9 @@ STAGE_TIMEOUT_SECONDS = {"prepare": 600, "land": 3600, "reconcile": 1800, "dbt":
                          "publish": 600}
 
 
-def _retry_transient(task: object, task_run: object, state: object) -> bool:
+def _retry_transient(task: Task[..., Any], task_run: TaskRun, state: State[Any]) -> bool:
     try:
-        state.result()  # type: ignore[attr-defined]
+        state.result()
     except NOT_RETRIED:
         return False
     except Exception:  # noqa: BLE001 - I/O or connection errors are worth another try
@@ -42,14 +44,13 @@ def _retry_transient(task: object, task_run: object, state: object) -> bool:
 def run_stage_as_task(name: str, fn: Callable[..., Any], **kwargs: Any) -> Any:
     """Run one refresh stage as a Prefect task (timeout, retries with backoff)."""
     stage = task(
-        fn,
         name=f"refresh-{name}",
         timeout_seconds=STAGE_TIMEOUT_SECONDS[name],
         retries=2,
-        retry_delay_seconds=[5, 30],
+        retry_delay_seconds=[5.0, 30.0],
         retry_condition_fn=_retry_transient,
         cache_policy=NO_CACHE,
-    )
+    )(fn)
     return stage(**kwargs)
 
 

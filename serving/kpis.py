@@ -190,10 +190,12 @@ def _batched_sql(kpis: list[KpiDefinition], periods: int) -> str:
     (period, KPI), each the registry's SQL with its own period parameters."""
     cols = []
     for i in range(periods):
+
+        def bound(m: re.Match[str], i: int = i) -> str:
+            return f"$__lo{i}" if m.group(1) == "date_from" else f"$__hi{i}"
+
         for kpi in kpis:
-            body = _PERIOD_PARAM.sub(
-                lambda m, i=i: f"$__lo{i}" if m.group(1) == "date_from" else f"$__hi{i}",
-                kpi.value_sql.strip().rstrip(";"))
+            body = _PERIOD_PARAM.sub(bound, kpi.value_sql.strip().rstrip(";"))
             cols.append(f"({body})")
     return "select " + ", ".join(cols)
 

@@ -31,6 +31,6 @@ class TableBase(SQLModel):
     updated_by: str | None = Field(default=None, max_length=80)
     version: int = Field(default=1, nullable=False)
 
-    @declared_attr  # type: ignore[misc]
+    @declared_attr  # type: ignore[misc,arg-type]
     def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805
         return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]

@@ -69,7 +69,7 @@ def create_account(
         raise ValidationFailed(errors)
     account = UserAccount(
         username=username, display_name=str(data.get("display_name") or username),
-        password_hash=_hash(password), role=role, department=department,
+        password_hash=_hash(password), role=str(role), department=department,
         employee_id=employee_id, is_active=True,
     )
     return insert(session, account, actor=actor)
