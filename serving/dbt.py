@@ -149,13 +149,17 @@ def run_dbt_build(
     started = time.perf_counter()
     runner, worker_peak = "child process", None
     answer = None
+
+    def progress(line: str) -> None:
+        if on_line and _progress(line):
+            on_line(line)
+
     if dbt_worker.enabled():
         try:
             answer = dbt_worker.run_build(
                 args[1:], os.environ | dbt_env(build_db), warehouse_dir=build_db.parent,
                 fingerprint=project_fingerprint(), timeout_seconds=timeout_seconds,
-                on_line=(lambda line: on_line(line) if _progress(line) else None)
-                if on_line else None,
+                on_line=progress,
             )
         except TimeoutError:
             raise DbtBuildFailed(
@@ -170,7 +174,7 @@ def run_dbt_build(
         worker_peak = answer.get("peak_mb")
     else:
         remaining = timeout_seconds - (time.perf_counter() - started)
-        returncode, tail = _run_child(args, build_db, remaining, on_line)
+        returncode, tail = _run_child(args, build_db, remaining, progress)
     if not results.exists():
         raise DbtBuildFailed(f"dbt could not run (exit {returncode})", tail[-15:])
     result = _summarise(results)
@@ -190,10 +194,9 @@ def _progress(line: str) -> bool:
 
 
 def _run_child(
-    args: list[str], build_db: Path, timeout_seconds: float,
-    on_line: Callable[[str], None] | None,
+    args: list[str], build_db: Path, timeout_seconds: float, on_line: Callable[[str], None],
 ) -> tuple[int, list[str]]:
-    """dbt as a child process; (exit code, its last 40 lines)."""
+    """dbt as a child process; (exit code, its last 40 lines); each line goes to ``on_line``."""
     started = time.perf_counter()
     proc = subprocess.Popen(  # noqa: S603 - our own dbt, our own arguments
         args, env=os.environ | dbt_env(build_db), stdout=subprocess.PIPE,
@@ -206,8 +209,7 @@ def _run_child(
         for line in proc.stdout:
             line = line.rstrip()
             tail = (tail + [line])[-40:]
-            if on_line and _progress(line):
-                on_line(line)
+            on_line(line)
             if time.perf_counter() - started > timeout_seconds:
                 raise TimeoutError
         proc.wait(timeout=max(1.0, timeout_seconds - (time.perf_counter() - started)))

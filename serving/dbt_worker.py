@@ -214,6 +214,20 @@ def stop(warehouse_dir: Path) -> bool:
     return True
 
 
+def workers() -> dict[int, Path]:
+    """Every dbt worker on this machine: pid -> the warehouse folder it serves."""
+    found: dict[int, Path] = {}
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        # [python, -m, serving.dbt_worker, folder] as _start runs it
+        if len(argv) > 3 and argv[1:3] == [b"-m", b"serving.dbt_worker"]:
+            found[int(proc.name)] = Path(os.fsdecode(argv[3]))
+    return found
+
+
 def kill_orphan_build(warehouse_dir: Path) -> int | None:
     """Kill a worker still building for a refresh that has gone (call under the writer
     lock: a build running then belongs to no live refresh). Returns its pid, if any."""
@@ -222,18 +236,13 @@ def kill_orphan_build(warehouse_dir: Path) -> int | None:
         pid = int(busy.read_text().strip() or 0)
     except (FileNotFoundError, ValueError):
         return None
-    cmdline = Path(f"/proc/{pid}/cmdline")
-    try:  # this warehouse's worker, not a process that has since taken over the pid
-        argv = cmdline.read_bytes().split(b"\0")
-        is_worker = b"serving.dbt_worker" in argv and str(
-            Path(warehouse_dir).resolve()).encode() in argv
-    except OSError:
-        is_worker = False
-    if pid and is_worker:
+    # this warehouse's worker, not a process that has since taken over the pid
+    is_worker = bool(pid) and workers().get(pid) == Path(warehouse_dir).resolve()
+    if is_worker:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
         deadline = time.monotonic() + 10.0
-        while cmdline.exists() and time.monotonic() < deadline:
+        while Path(f"/proc/{pid}/cmdline").exists() and time.monotonic() < deadline:
             time.sleep(0.02)
     busy.unlink(missing_ok=True)
     return pid if is_worker else None

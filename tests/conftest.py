@@ -113,13 +113,10 @@ def _dbt_workers_end_with_the_session(tmp_path_factory: pytest.TempPathFactory) 
     yield
     import signal
 
-    base = str(tmp_path_factory.getbasetemp())
-    for proc in Path("/proc").glob("[0-9]*"):
-        try:
-            argv = (proc / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if b"serving.dbt_worker" in argv and any(a.decode(errors="replace").startswith(base)
-                                                 for a in argv):
+    from serving import dbt_worker
+
+    base = tmp_path_factory.getbasetemp().resolve()
+    for pid, folder in dbt_worker.workers().items():
+        if folder.is_relative_to(base):
             with contextlib.suppress(ProcessLookupError):
-                os.kill(int(proc.name), signal.SIGKILL)
+                os.kill(pid, signal.SIGKILL)

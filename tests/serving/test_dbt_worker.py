@@ -53,15 +53,7 @@ def _warehouse(published: Path, tmp_path: Path) -> Path:
 
 
 def _worker_pids(folder: Path) -> list[int]:
-    pids = []
-    for proc in Path("/proc").glob("[0-9]*"):
-        try:
-            argv = (proc / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if b"serving.dbt_worker" in argv and str(folder.resolve()).encode() in argv:
-            pids.append(int(proc.name))
-    return pids
+    return [pid for pid, served in dbt_worker.workers().items() if served == folder.resolve()]
 
 
 def _gone(pid: int, seconds: float = 10.0) -> bool:
