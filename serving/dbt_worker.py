@@ -150,14 +150,28 @@ def run_build(
     """
     started = time.monotonic()
     request = {"args": args, "env": env, "fingerprint": fingerprint, "version": code_version()}
-    for _attempt in range(2):
-        with _connected(warehouse_dir, start=True) as sock:
-            sock.sendall(json.dumps(request).encode() + b"\n")
-            answer = _read_answer(sock, started + timeout_seconds, on_line)
+    for _attempt in range(3):
+        try:
+            with _connected(warehouse_dir, start=True) as sock:
+                try:
+                    sock.sendall(json.dumps(request).encode() + b"\n")
+                except (BrokenPipeError, ConnectionResetError):
+                    raise _NotHeard from None
+                answer = _read_answer(sock, started + timeout_seconds, on_line)
+        except _NotHeard:
+            # We reached a worker that was exiting (killed, idle, replaced): its listening
+            # socket took the connection but closed without reading the request, so no build
+            # started. Wait for it to go and ask again; a new worker starts if none is up.
+            _wait_gone(warehouse_dir)
+            continue
         if not answer.get("restart"):
             return answer
         _wait_gone(warehouse_dir)  # an out-of-date worker stops; start a current one
-    raise WorkerUnavailable("the dbt worker kept asking to be restarted")
+    raise WorkerUnavailable("the dbt worker kept going away or asking to be restarted")
+
+
+class _NotHeard(Exception):
+    """The worker's end closed before it read the request (a reset, not an answer)."""
 
 
 def _read_answer(
@@ -174,6 +188,12 @@ def _read_answer(
             chunk = sock.recv(65536)
         except TimeoutError:
             continue
+        except ConnectionResetError:
+            # A Unix socket is reset only when its peer closes with our bytes unread: the
+            # request never reached a build. Once the worker has spoken, the build had begun.
+            if not tail:
+                raise _NotHeard from None
+            chunk = b""
         if not chunk:
             raise WorkerUnavailable(
                 "the dbt worker ended before dbt finished: " + " | ".join(tail[-5:])

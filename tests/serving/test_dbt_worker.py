@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -160,6 +162,33 @@ def test_a_build_whose_refresh_is_killed_stops_at_once(build_db: Path) -> None:
     assert dbt_worker.kill_orphan_build(build_db.parent) is None
     assert not busy.exists()
     assert run_dbt_build(build_db, select=ONE_MODEL, extra_vars=AS_OF).runner == "worker, parsed"
+
+
+def test_a_worker_that_exits_as_the_refresh_connects_is_asked_again(build_db: Path) -> None:
+    # A worker on its way out (killed, idle, replaced) can still hold its listening socket for
+    # a moment: the next refresh's connection is queued there, and reset when it closes with
+    # the request unread (as CI once saw right after a refresh was killed). No build started,
+    # so the client asks again: here a new worker starts and builds.
+    dying = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    dying.bind(dbt_worker.address(build_db.parent))
+    dying.listen(1)
+    queued = threading.Event()
+
+    def close_once_a_request_waits() -> None:
+        if select.select([dying], [], [], 60)[0]:
+            queued.set()
+            time.sleep(0.2)  # the request sits in the queued connection, unread
+        dying.close()
+
+    closer = threading.Thread(target=close_once_a_request_waits)
+    closer.start()
+    try:
+        result = run_dbt_build(build_db, select=ONE_MODEL, extra_vars=AS_OF)
+    finally:
+        closer.join()
+    assert queued.is_set(), "the refresh never reached the exiting worker"
+    assert result.runner == "worker, parsed" and result.models == 1 and not result.failures
+    assert len(_worker_pids(build_db.parent)) == 1
 
 
 def test_an_orphaned_build_is_killed_before_the_build_file_is_replaced(build_db: Path) -> None:
