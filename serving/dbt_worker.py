@@ -58,6 +58,10 @@ class WorkerUnavailable(RuntimeError):
     """The worker could not be started or reached; the caller runs dbt as a child instead."""
 
 
+class _NotHeard(Exception):
+    """The worker's end closed before it read the request (a reset, not an answer)."""
+
+
 def enabled() -> bool:
     flag = os.environ.get("MIS_DBT_WORKER", "1").strip().lower()
     return sys.platform.startswith("linux") and flag not in {"0", "false", "no", "off"}
@@ -170,9 +174,6 @@ def run_build(
     raise WorkerUnavailable("the dbt worker kept going away or asking to be restarted")
 
 
-class _NotHeard(Exception):
-    """The worker's end closed before it read the request (a reset, not an answer)."""
-
 
 def _read_answer(
     sock: socket.socket, deadline: float, on_line: Callable[[str], None] | None
@@ -210,13 +211,19 @@ def _read_answer(
                 return message | {"lines": tail}
 
 
+def running(warehouse_dir: Path) -> bool:
+    """Whether a worker for this warehouse is listening. The probe asks nothing, which
+    leaves the worker as it was."""
+    sock = _connect(warehouse_dir)
+    if sock is None:
+        return False
+    sock.close()
+    return True
+
+
 def _wait_gone(warehouse_dir: Path, seconds: float = 10.0) -> None:
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        sock = _connect(warehouse_dir)
-        if sock is None:
-            return
-        sock.close()
+    while running(warehouse_dir) and time.monotonic() < deadline:
         time.sleep(0.05)
 
 

@@ -225,16 +225,10 @@ def test_stopping_the_dashboards_stops_the_warehouses_dbt_worker(mis_home, monke
     warehouse.mkdir(parents=True)
     dbt_worker._start(warehouse)  # as the dashboards' first refresh starts it
 
-    def running() -> bool:
-        sock = dbt_worker._connect(warehouse)
-        if sock is not None:
-            sock.close()  # a connection that asks nothing leaves the worker as it was
-        return sock is not None
-
     deadline = time.monotonic() + 60
-    while not running() and time.monotonic() < deadline:
+    while not dbt_worker.running(warehouse) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert running() and running()
+    assert dbt_worker.running(warehouse) and dbt_worker.running(warehouse)
     monkeypatch.setattr(subprocess, "call", lambda *a, **k: 0)  # Streamlit, stopped at once
     monkeypatch.setattr("mis_cli.main._demo_password_users", lambda: [])
 
@@ -242,4 +236,4 @@ def test_stopping_the_dashboards_stops_the_warehouses_dbt_worker(mis_home, monke
 
     assert result.exit_code == 0, result.output
     assert "stopped the warehouse's dbt worker" in result.output
-    assert not running()
+    assert not dbt_worker.running(warehouse)

@@ -225,7 +225,7 @@ def test_a_worker_from_other_code_is_not_used(
 
     assert result.runner == "child process" and not result.failures
     assert _gone(old)
-    assert dbt_worker._connect(build_db.parent) is None
+    assert not dbt_worker.running(build_db.parent)
 
 
 def test_an_idle_worker_exits(build_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -259,6 +259,4 @@ def test_the_worker_answers_only_its_own_user(build_db: Path) -> None:
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "b''"  # closed without an answer
     assert len(_worker_pids(build_db.parent)) == 1  # and still serving its own user
-    sock = dbt_worker._connect(build_db.parent)
-    assert isinstance(sock, socket.socket)
-    sock.close()
+    assert dbt_worker.running(build_db.parent)
