@@ -1,8 +1,9 @@
 """The executive overview's page data, read from the published DuckDB, cold and warm.
 
 What the page asks for (dashboards/app_pages/overview.py and ``components.kpi_tiles``): the
-build stamp, the KPI registry, the six headline KPIs for the period, the previous period and
-the same period last year, their 12-month sparklines, and the 12-month trend of three KPIs.
+build stamp, the KPI registry, and in one statement (``kpis.tile_values``) the six headline
+KPIs for the period, the previous period and the same period last year with their 12-month
+sparklines; the 12-month trend of three of them is drawn from those sparklines.
 ``dashboards/data.py`` wraps these same ``serving`` calls in ``st.cache_data`` and reads
 through one read-only connection per page run (``data.one_connection_per_run``); it imports
 Streamlit, so the bench calls ``serving`` directly, the same way:
@@ -70,14 +71,10 @@ def overview_data(connection: Callable[[], AbstractContextManager], today: date)
         page["build"] = build_info(con)
     with connection() as con:
         page["registry"] = kpis.registry(con)
-    for name, (lo, hi) in (("now", (date_from, date_to)), ("previous", previous),
-                           ("last_year", last_year)):
-        with connection() as con:
-            page[name] = kpis.evaluate(con, TILES, lo, hi)
     with connection() as con:
-        page["sparklines"] = kpis.monthly(con, TILES, *window)
-    with connection() as con:
-        page["trend"] = kpis.monthly(con, TREND, *window)
+        page["tiles"] = kpis.tile_values(con, TILES, (date_from, date_to), previous, last_year,
+                                         window)
+    page["trend"] = [{k: row[k] for k in ("month", *TREND)} for row in page["tiles"]["spark"]]
     return page
 
 

@@ -1468,6 +1468,19 @@ final as (
 select * from final
 order by order_date;
 
+create or replace table reports.rpt_customer_first_orders_dims as
+select
+    customer_id,
+    customer_region,
+    product_category,
+    customer_grade,
+    owner_employee_id,
+    owner_employee_code,
+    min(order_date) as first_order_date
+from reports.rpt_customer_sales_daily_dims
+group by 1, 2, 3, 4, 5, 6
+order by first_order_date;
+
 create or replace table reports.rpt_receivables_daily_dims as
 with
 

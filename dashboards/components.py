@@ -116,22 +116,27 @@ def _tile_values(info: dict[str, Any], names: tuple[str, ...], per: Period,
         usable, ignored[name] = kpis.split_dims(reg[name], dims)
         groups.setdefault(tuple(sorted(usable.items())), []).append(name)
     out: dict[str, dict[str, Any]] = {"now": {}, "prev": {}, "ly": {}, "spark": {}}
+    window = periods.trend_window(per.date_to)
     for pairs, group in groups.items():
         g = tuple(group)
-        out["now"] |= data.kpi_values(build, g, per.date_from, per.date_to, pairs)
-        out["prev"] |= data.kpi_values(build, g, *per.previous, pairs)
-        out["ly"] |= data.kpi_values(build, g, *per.last_year, pairs)
-        spark = data.kpi_monthly(build, g, *periods.trend_window(per.date_to), pairs)
-        out["spark"] |= {n: spark[n] for n in g}
+        got = data.kpi_tile_values(build, g, (per.date_from, per.date_to), per.previous,
+                                   per.last_year, window, pairs)
+        for key in ("now", "prev", "ly"):
+            out[key] |= got[key]
+        out["spark"] |= {n: [row[n] for row in got["spark"]] for n in g}
+        out["months"] = {row["month"]: None for row in got["spark"]}  # same window for all
     return out, ignored
 
 
 def kpi_tiles(info: dict[str, Any], names: Sequence[str], per: Period,
-              columns: int | None = None, filters: Filters | None = None) -> None:
+              columns: int | None = None, filters: Filters | None = None) -> pd.DataFrame:
     """One bordered tile per KPI: value, change vs the previous period (coloured by whether
     higher is better), the formula on hover, a 12-month sparkline and the year-ago change.
     With ``filters``, each tile is cut by the chosen region / category / owner where the KPI
-    supports that dimension, and says so where it does not (company-wide value)."""
+    supports that dimension, and says so where it does not (company-wide value).
+
+    Returns the sparklines' values (``month`` 'YYYY-MM' and a column per KPI), for a page
+    that also charts them over the same 12 months."""
     build, names_t, language = info["build_id"], tuple(names), lang()
     reg = data.registry(build)
     values, ignored = _tile_values(info, names_t, per, tile_dims(info, filters))
@@ -164,6 +169,7 @@ def kpi_tiles(info: dict[str, Any], names: Sequence[str], per: Period,
                 if ignored[name]:
                     st.caption(t("tile.not_split", dims=", ".join(
                         t(f"filter.{d}") for d in ignored[name])))
+    return pd.DataFrame({"month": list(values["months"]), **{n: spark[n] for n in names_t}})
 
 
 # --- filters -----------------------------------------------------------------------------

@@ -114,6 +114,19 @@ def kpi_values(
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
+def kpi_tile_values(
+    build_id: str, names: tuple[str, ...], period: tuple[date, date],
+    previous: tuple[date, date], last_year: tuple[date, date], window: tuple[date, date],
+    dims: DimPairs = (),
+) -> dict[str, Any]:
+    """Tiles' now / prev / ly values and monthly sparkline rows, in one statement
+    (``kpis.tile_values``)."""
+    with published() as con:
+        return kpis.tile_values(con, names, period, previous, last_year, window,
+                                dict(dims) or None)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
 def kpi_monthly(
     build_id: str, names: tuple[str, ...], date_from: date, date_to: date, dims: DimPairs = ()
 ) -> pd.DataFrame:

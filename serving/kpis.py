@@ -311,6 +311,33 @@ def monthly(
             for (label, _, _), row in zip(months, values, strict=True)]
 
 
+def tile_values(
+    con: duckdb.DuckDBPyConnection,
+    names: tuple[str, ...] | list[str],
+    period: tuple[date, date],
+    previous: tuple[date, date],
+    last_year: tuple[date, date],
+    window: tuple[date, date],
+    dims: Dims | None = None,
+) -> dict[str, Any]:
+    """A row of KPI tiles in one statement: each KPI for the period (``now``), the previous
+    period (``prev``), the same period last year (``ly``) and each month of ``window``
+    (``spark``: rows as ``monthly``). A period asked twice is computed once: the current
+    month to date is both the period and the sparkline's last month."""
+    reg = registry(con)
+    _lookup(reg, names)
+    months = month_ranges(*window)
+    wanted = list(dict.fromkeys([period, previous, last_year, *((lo, hi) for _, lo, hi in months)]))
+    values = dict(zip(wanted, evaluate_periods(con, [reg[n] for n in names], wanted, dims),
+                      strict=True))
+
+    def named(p: tuple[date, date]) -> dict[str, Any]:
+        return dict(zip(names, values[p], strict=True))
+
+    return {"now": named(period), "prev": named(previous), "ly": named(last_year),
+            "spark": [{"month": label, **named((lo, hi))} for label, lo, hi in months]}
+
+
 def shift_months(d: date, months: int) -> date:
     y, m = divmod(d.month - 1 + months, 12)
     year, month = d.year + y, m + 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import dashboards  # noqa: F401 - project root on sys.path when run alone
-from dashboards import auth, charts, data, fmt, periods, records
+from dashboards import auth, charts, data, fmt, records
 from dashboards import components as ui
 from dashboards.i18n import column, t
 
@@ -24,7 +24,7 @@ ui.page_header("overview.title", t("overview.caption", period=per.label(),
                           end=fmt.day(prev_to, lang))))
 
 filters = ui.filter_bar(info, "overview")
-ui.kpi_tiles(info, TILES, per, filters=filters)
+monthly = ui.kpi_tiles(info, TILES, per, filters=filters)
 
 counts = data.action_counts(info["build_id"])
 if not counts.empty:
@@ -41,8 +41,8 @@ if not counts.empty:
 
 st.subheader(t("overview.trend"))
 st.caption(t("overview.trend_caption"))
-trend_dims = tuple(sorted(ui.tile_dims(info, filters).items()))  # these three take all three
-trend = data.kpi_monthly(info["build_id"], TREND, *periods.trend_window(per.date_to), trend_dims)
+# the tiles' sparklines: the same three KPIs, 12 months and filters (all three take them all)
+trend = monthly[["month", *TREND]]
 fig = charts.monthly_trend(trend, {c: column(c) for c in TREND}, lang)
 event = st.plotly_chart(fig, key="overview_trend", on_select="rerun",
                         selection_mode="points", config={"displayModeBar": False})

@@ -97,6 +97,7 @@ DBT_BUILD = [
     "--select",
     "+rpt_kpi_daily",
     "+rpt_customer_sales_daily",
+    "+rpt_customer_first_orders_dims",
     "kpi_registry",
     "--resource-type",
     "model",

@@ -91,6 +91,30 @@ def test_monthly_and_evaluate_keep_their_shape(wh: WarehouseBuild) -> None:
         assert values["order_intake"] > 0
 
 
+@pytest.mark.parametrize("cut", ["whole", "region"])
+def test_tile_values_are_each_period_evaluated_on_its_own(wh: WarehouseBuild, cut: str) -> None:
+    """One statement for a row of tiles (the period, previous, last year and a 12-month
+    sparkline whose last month is the period itself) equals evaluating each apart."""
+    names = kpis.HEADLINE
+    period = (AS_OF.replace(day=1), AS_OF)
+    previous = kpis.previous_period(*period)
+    last_year = kpis.same_period_last_year(*period)
+    window = (kpis.shift_months(period[0], -11), AS_OF)
+    with duckdb.connect(str(wh.duckdb_path), read_only=True) as con:
+        dims = None
+        if cut == "region":
+            dims = {"region": kpis.members(con, "region")[0]["member"]}
+            names = tuple(n for n in names if "region" in kpis.registry(con)[n].dimensions)
+        got = kpis.tile_values(con, names, period, previous, last_year, window, dims)
+        assert got["now"] == kpis.evaluate(con, names, *period, dims)
+        assert got["prev"] == kpis.evaluate(con, names, *previous, dims)
+        assert got["ly"] == kpis.evaluate(con, names, *last_year, dims)
+        assert got["spark"] == kpis.monthly(con, names, *window, dims)
+    assert len(got["spark"]) == 12
+    assert {n: got["spark"][-1][n] for n in names} == got["now"]
+    assert got["now"]["order_intake"] > 0
+
+
 def test_registry_is_read_again_when_the_warehouse_file_changes(
     wh: WarehouseBuild, tmp_path: Path
 ) -> None:

@@ -28,6 +28,7 @@ REPORTS = [
     "rpt_kpi_daily_dims",
     "rpt_customer_sales_daily",
     "rpt_customer_sales_daily_dims",
+    "rpt_customer_first_orders_dims",
     "rpt_receivables_daily_dims",
     "rpt_dimension_members",
     "rpt_sales_monthly",

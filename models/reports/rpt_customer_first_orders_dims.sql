@@ -1,0 +1,31 @@
+{#- When each customer first ordered in each cell of the main dimensions (customer region and
+    grade as valid on the order date, product category, the order's sales owner), orders not
+    cancelled: the customers "with at least one order up to D" of average LTV, whole or cut
+    by any dimensions, as a count over ~1 row per customer and cell instead of a group-by
+    over every day of rpt_customer_sales_daily_dims (a twelve-month sparkline asks twelve). -#}
+with
+
+cells as (
+
+    select * from {{ ref('rpt_customer_sales_daily_dims') }}
+
+),
+
+final as (
+
+    select
+        customer_id,
+        customer_region,
+        product_category,
+        customer_grade,
+        owner_employee_id,
+        owner_employee_code,
+        min(order_date) as first_order_date
+    from cells
+    group by 1, 2, 3, 4, 5, 6
+
+)
+
+-- stored in first_order_date order: "first ordered on or before D" skips the rest
+select * from final
+order by first_order_date
