@@ -1469,16 +1469,32 @@ select * from final
 order by order_date;
 
 create or replace table reports.rpt_customer_first_orders_dims as
+with
+
+firsts as (
+
+    select
+        customer_id,
+        customer_region,
+        product_category,
+        customer_grade,
+        owner_employee_id,
+        owner_employee_code,
+        min(order_date) as first_order_date
+    from reports.rpt_customer_sales_daily_dims
+    group by 1, 2, 3, 4, 5, 6
+
+)
+
 select
-    customer_id,
-    customer_region,
-    product_category,
-    customer_grade,
-    owner_employee_id,
-    owner_employee_code,
-    min(order_date) as first_order_date
-from reports.rpt_customer_sales_daily_dims
-group by 1, 2, 3, 4, 5, 6
+    *,
+    row_number() over (
+        partition by customer_id
+        order by
+            first_order_date, customer_region, product_category, customer_grade,
+            owner_employee_id
+    ) = 1 as is_customers_first
+from firsts
 order by first_order_date;
 
 create or replace table reports.rpt_receivables_daily_dims as

@@ -2,7 +2,8 @@
     grade as valid on the order date, product category, the order's sales owner), orders not
     cancelled: the customers "with at least one order up to D" of average LTV, whole or cut
     by any dimensions, as a count over ~1 row per customer and cell instead of a group-by
-    over every day of rpt_customer_sales_daily_dims (a twelve-month sparkline asks twelve). -#}
+    over every day of rpt_customer_sales_daily_dims (a twelve-month sparkline asks twelve);
+    not cut at all, as a count of one row per customer. -#}
 with
 
 cells as (
@@ -11,7 +12,7 @@ cells as (
 
 ),
 
-final as (
+firsts as (
 
     select
         customer_id,
@@ -23,6 +24,22 @@ final as (
         min(order_date) as first_order_date
     from cells
     group by 1, 2, 3, 4, 5, 6
+
+),
+
+final as (
+
+    -- one cell per customer holds its first order overall: customers up to D, not cut by
+    -- any dimension, are a count of those rows (no distinct)
+    select
+        *,
+        row_number() over (
+            partition by customer_id
+            order by
+                first_order_date, customer_region, product_category, customer_grade,
+                owner_employee_id
+        ) = 1 as is_customers_first
+    from firsts
 
 )
 
