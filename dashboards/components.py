@@ -124,7 +124,6 @@ def _tile_values(info: dict[str, Any], names: tuple[str, ...], per: Period,
         for key in ("now", "prev", "ly"):
             out[key] |= got[key]
         out["spark"] |= {n: [row[n] for row in got["spark"]] for n in g}
-        out["months"] = {row["month"]: None for row in got["spark"]}  # same window for all
     return out, ignored
 
 
@@ -169,7 +168,8 @@ def kpi_tiles(info: dict[str, Any], names: Sequence[str], per: Period,
                 if ignored[name]:
                     st.caption(t("tile.not_split", dims=", ".join(
                         t(f"filter.{d}") for d in ignored[name])))
-    return pd.DataFrame({"month": list(values["months"]), **{n: spark[n] for n in names_t}})
+    months = [label for label, _, _ in kpis.month_ranges(*periods.trend_window(per.date_to))]
+    return pd.DataFrame({"month": months, **{n: spark[n] for n in names_t}})
 
 
 # --- filters -----------------------------------------------------------------------------

@@ -174,7 +174,6 @@ def run_build(
     raise WorkerUnavailable("the dbt worker kept going away or asking to be restarted")
 
 
-
 def _read_answer(
     sock: socket.socket, deadline: float, on_line: Callable[[str], None] | None
 ) -> dict[str, Any]:
