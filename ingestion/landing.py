@@ -10,6 +10,11 @@ Cost follows the change: the cursor filter runs inside the store, on its ``updat
 index (``store_rows_since``), and deletes are looked for only when the store's row count
 or key sum differs from the warehouse's, so a refresh after 100 orders reads hundreds of
 rows, not millions.
+
+``meta.changed_rows`` lists what this landing changed: the key of every row inserted,
+replaced or deleted, with the row as the warehouse held it before (JSON, null for a new
+row). A table landed whole, or one that gained a column, is listed once with a null key:
+"every row". dbt's incremental models rebuild only the rows these touch (macros/changed_rows.sql).
 """
 
 from __future__ import annotations
@@ -70,6 +75,26 @@ def ensure_meta(con: duckdb.DuckDBPyConnection) -> None:
             landed_at timestamp
         )
         """
+    )
+    con.execute(
+        "create table if not exists meta.changed_rows "
+        "(table_name varchar, id bigint, old_row varchar)"
+    )
+
+
+def _record_changes(
+    con: duckdb.DuckDBPyConnection, table: str, target: str, key: str, keys: str | None
+) -> None:
+    """Add rows to meta.changed_rows: the keys in relation ``keys`` with their rows as
+    ``target`` holds them now (before the change), or, ``keys`` None, the whole table."""
+    if keys is None:
+        con.execute("insert into meta.changed_rows values (?, null, null)", [table])
+        return
+    con.execute(
+        f"insert into meta.changed_rows select ?, k.{key}, "
+        f"case when r.{key} is null then null else cast(to_json(r) as varchar) end "
+        f"from {keys} as k left join {target} as r on r.{key} = k.{key}",
+        [table],
     )
 
 
@@ -176,6 +201,7 @@ def _land_table(
     cursor_at = state[0] if state else None
 
     if full or not raw or cursor_at is None:
+        before = con.execute(f"select count(*) from {target}").fetchone()[0] if raw else 0  # type: ignore[index]
         con.execute(
             f"create or replace table {target} as "
             f"select {select_list}, cast(now() as timestamp) as _landed_at from {src}"
@@ -183,11 +209,15 @@ def _land_table(
         landed = con.execute(f"select count(*) from {target}").fetchone()[0]  # type: ignore[index]
         new_cursor = con.execute(f"select max({_q(spec.cursor)}) from {target}").fetchone()[0]  # type: ignore[index]
         _save_cursor(con, spec.name, new_cursor)
+        if landed or before:  # an empty table landed empty again changed nothing
+            _record_changes(con, spec.name, target, _q(spec.key), None)
         return TableLanding(spec.name, "full", landed, 0, new_cursor)
 
     added = [c for c in columns if c not in raw]
     for name in added:
         con.execute(f"alter table {target} add column {_q(name)} {columns[name]}")
+    if added:
+        _record_changes(con, spec.name, target, _q(spec.key), None)
 
     changed_rows = store_rows_since(alias, backend, spec.name, spec.cursor, cursor_at - overlap)
     con.execute(
@@ -207,6 +237,7 @@ def _land_table(
     landed = con.execute("select count(*) from _changed").fetchone()[0]  # type: ignore[index]
     col_list = ", ".join(_q(c) for c in columns)
     if landed:
+        _record_changes(con, spec.name, target, key, "_changed")
         con.execute(f"delete from {target} where {key} in (select {key} from _changed)")
         con.execute(
             f"insert into {target} ({col_list}, _landed_at) "
@@ -229,6 +260,7 @@ def _land_table(
         )
         deleted = con.execute("select count(*) from _gone").fetchone()[0]  # type: ignore[index]
         if deleted:
+            _record_changes(con, spec.name, target, key, "_gone")
             con.execute(f"delete from {target} where {key} in (select {key} from _gone)")
     new_cursor = con.execute("select max(updated_at) from _stage").fetchone()[0]  # type: ignore[index]
     _save_cursor(con, spec.name, max(filter(None, [new_cursor, cursor_at])))
@@ -263,6 +295,7 @@ def land(
     results: list[TableLanding] = []
     try:
         con.execute("begin transaction")
+        con.execute("delete from meta.changed_rows")
         source_columns = _columns(con, "database_name = ?", ["src"])
         raw_columns = _columns(
             con, "schema_name = 'raw' and database_name = current_database()", []

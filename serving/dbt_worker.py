@@ -52,6 +52,10 @@ IDLE_SECONDS_DEFAULT = 1200.0
 BUSY_FILE = "dbt-worker.busy"
 # dbt flags a parse shares with the build it prepares for (the rest select what runs).
 _PARSE_FLAGS = {"--project-dir", "--profiles-dir", "--target-path", "--log-path", "--vars"}
+# vars that only macros read while a build runs (dbt reads them from the build's own --vars),
+# so a change of them keeps the parsed project: incremental_keys flips between a full
+# refresh and the incremental ones after it (macros/changed_rows.sql).
+_BUILD_ONLY_VARS = {"incremental_keys"}
 
 
 class WorkerUnavailable(RuntimeError):
@@ -293,7 +297,11 @@ def _reset_peak() -> None:
 def _parse_args(args: list[str]) -> list[str]:
     kept = ["parse"]
     for i, arg in enumerate(args[:-1]):
-        if arg in _PARSE_FLAGS:
+        if arg == "--vars":
+            parse_vars = {k: v for k, v in json.loads(args[i + 1]).items()
+                          if k not in _BUILD_ONLY_VARS}
+            kept += [arg, json.dumps(parse_vars, sort_keys=True)]
+        elif arg in _PARSE_FLAGS:
             kept += [arg, args[i + 1]]
     return kept
 

@@ -176,11 +176,15 @@ def stage_dbt(
     unit_tests: bool = True,
 ) -> DbtResult:
     """``dbt build`` of everything, or (``select`` set) of the models downstream of the change,
-    with their data tests; dbt's unit tests only when ``unit_tests`` (see runs_unit_tests)."""
+    with their data tests; dbt's unit tests only when ``unit_tests`` (see runs_unit_tests).
+
+    With ``select`` set, the build before this one is of the same day and project, so
+    incremental models rebuild only the rows the landing touched (``incremental_keys``,
+    macros/changed_rows.sql); otherwise they rebuild every row."""
     return run_dbt_build(
         settings.build_db_path,
         select=select,
-        extra_vars={"as_of_date": as_of_date},
+        extra_vars={"as_of_date": as_of_date, "incremental_keys": select is not None},
         full_refresh=full,
         exclude_resource_types=() if unit_tests else ("unit_test",),
     )

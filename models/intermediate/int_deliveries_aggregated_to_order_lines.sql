@@ -16,6 +16,8 @@ aggregated as (
 
     select
         deliveries.sales_order_line_id,
+        -- the line's order, so a filter on it (incremental builds) reaches the scans
+        deliveries.sales_order_id,
         cast(sum(deliveries.quantity) as decimal(18, 3)) as shipped_quantity,
         cast(sum(
             case when deliveries.delivered_at is not null then deliveries.quantity else 0 end
@@ -35,7 +37,7 @@ aggregated as (
     from deliveries
     inner join order_lines
         on deliveries.sales_order_line_id = order_lines.sales_order_line_id
-    group by deliveries.sales_order_line_id
+    group by deliveries.sales_order_line_id, deliveries.sales_order_id
 
 )
 

@@ -197,3 +197,39 @@ def test_a_row_stamped_in_the_future_does_not_push_the_cursor_ahead(store_engine
     _add_customers(store_engine, 1, start=2)  # a normal write after the landing
     report = land(duck, store_url)
     assert {t.table: t.landed for t in report.tables}["customer"] == 1
+
+
+def _changed_rows(duck) -> list[tuple]:
+    return duck.execute(
+        "select table_name, id, json_extract_string(old_row, '$.name') "
+        "from meta.changed_rows order by table_name, id nulls first"
+    ).fetchall()
+
+
+def test_each_landing_lists_the_rows_it_changed_with_their_rows_before(
+    store_engine, store_url, duck
+):
+    """meta.changed_rows drives dbt's incremental models (macros/changed_rows.sql): the key of
+    every row inserted, replaced or deleted by this landing, with the row as it was before."""
+    _add_customers(store_engine, 3)
+    land(duck, store_url)
+    # a table landed whole is "every row" (a null key); empty tables changed nothing
+    assert _changed_rows(duck) == [("customer", None, None)]
+
+    with Session(store_engine) as s:
+        c = s.get(Customer, 1)
+        c.name = "Renamed"
+        s.add(c)
+        s.commit()
+    _add_customers(store_engine, 1, start=4)
+    with store_engine.begin() as conn:
+        conn.execute(text("delete from customer where id = 2"))
+    land(duck, store_url)
+    assert _changed_rows(duck) == [
+        ("customer", 1, "Customer 1"),  # replaced: its name before
+        ("customer", 2, "Customer 2"),  # deleted
+        ("customer", 4, None),  # new: no row before
+    ]
+    # the next landing lists only its own changes
+    land(duck, store_url)
+    assert _changed_rows(duck) == []

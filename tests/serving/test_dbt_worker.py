@@ -98,6 +98,11 @@ def test_the_second_build_reuses_the_worker_and_its_manifest(build_db: Path) -> 
     # New vars (a new day) mean a new parse, not a stale manifest.
     third = run_dbt_build(build_db, select=ONE_MODEL, extra_vars={"as_of_date": "2026-11-21"})
     assert third.runner == "worker, parsed"
+    # ... except those only macros read as the build runs (test_incremental_models.py shows
+    # the build sees their new value)
+    fourth = run_dbt_build(build_db, select=ONE_MODEL,
+                           extra_vars={"as_of_date": "2026-11-21", "incremental_keys": True})
+    assert fourth.runner == "worker"
 
 
 def test_the_worker_builds_what_a_child_process_builds(

@@ -1,14 +1,28 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ delete_changed_sales_orders() }}",
+    )
+}}
+
+-- Incremental: a refresh rebuilds only the orders it touched (macros/changed_rows.sql).
+{%- set orders = changed_sales_orders() %}
+
 with
 
 order_lines as (
 
     select * from {{ ref('int_order_lines_joined_to_orders') }}
+    {{ sales_orders_filter('sales_order_id', orders) }}
 
 ),
 
 deliveries as (
 
     select * from {{ ref('int_deliveries_aggregated_to_order_lines') }}
+    {{ sales_orders_filter('sales_order_id', orders) }}
 
 ),
 

@@ -1,14 +1,28 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ delete_changed_sales_orders() }}",
+    )
+}}
+
+-- Incremental: a refresh rebuilds only the orders it touched (macros/changed_rows.sql).
+{%- set orders = changed_sales_orders() %}
+
 with
 
 orders as (
 
     select * from {{ ref('stg_erp__sales_orders') }}
+    {{ sales_orders_filter('sales_order_id', orders) }}
 
 ),
 
 order_lines as (
 
     select * from {{ ref('fct_order_lines') }}
+    {{ sales_orders_filter('sales_order_id', orders) }}
 
 ),
 
