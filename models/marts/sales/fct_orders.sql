@@ -1,13 +1,5 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='fail',
-        pre_hook="{{ delete_changed_sales_orders() }}",
-    )
-}}
-
--- Incremental: a refresh rebuilds only the orders it touched (macros/changed_rows.sql).
+-- Incremental (config in _sales__models.yml): a refresh rebuilds only the orders it
+-- touched (macros/changed_rows.sql).
 {%- set orders = changed_sales_orders() %}
 
 with
