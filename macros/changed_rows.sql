@@ -1,6 +1,8 @@
 {#
     Cost follows the change: order-grained incremental models (fct_order_lines,
-    fct_deliveries, fct_orders) rebuild only the sales orders a refresh touched.
+    fct_deliveries, fct_orders) rebuild only the sales orders a refresh touched, and
+    customer-grained ones (rpt_customer_sales_daily_dims, rpt_customer_first_orders_dims)
+    only the customers of those orders.
 
     The landing lists what it changed in meta.changed_rows (ingestion/landing.py): each
     inserted, replaced or deleted row's key and the row as it was before. A model's rows
@@ -73,10 +75,41 @@
     {{- return(ids) -}}
 {%- endmacro %}
 
-{% macro sales_orders_filter(column, ids) -%}
-    {#- `where <column> in (...)` for an incremental build of the orders ids, else nothing. -#}
+{% macro changed_customers() -%}
+    {#- The ids of the customers whose rows to rebuild, or none: rebuild every row. The
+        customers of the orders changed, before and after (an order moved to another
+        customer changes both), and the unknown member -1 (an order whose customer is
+        missing counts there). -#}
+    {%- set orders = changed_sales_orders() -%}
+    {%- if orders is none -%}{{- return(none) -}}{%- endif -%}
+    {%- if not orders -%}{{- return([-1]) -}}{%- endif -%}
+    {%- set found = run_query(
+        "select distinct customer_id from (
+            select customer_id from " ~ source('operational', 'sales_order') ~ "
+            where id in (" ~ (orders | join(', ')) ~ ")
+            union all
+            select cast(json_extract_string(old_row, '$.customer_id') as bigint)
+            from meta.changed_rows
+            where table_name = 'sales_order'
+            union all
+            select -1
+        ) where customer_id is not null
+        order by 1"
+    ) -%}
+    {{- return(found.columns[0].values() | list) -}}
+{%- endmacro %}
+
+{% macro keys_filter(column, ids) -%}
+    {#- `where <column> in (...)` for an incremental build of the ids, else nothing. -#}
     {%- if ids is not none -%}
         where {{ column }} in ({{ (ids | join(', ')) if ids else 'null' }})
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro delete_changed_customers() -%}
+    {#- pre_hook of the customer-grained incremental models, as delete_changed_sales_orders. -#}
+    {%- if is_incremental() -%}
+        delete from {{ this }} {{ keys_filter('customer_id', changed_customers()) }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -85,6 +118,6 @@
         (every row when all are rebuilt in place). -#}
     {%- if is_incremental() -%}
         {%- set ids = changed_sales_orders() -%}
-        delete from {{ this }} {{ sales_orders_filter('sales_order_id', ids) }}
+        delete from {{ this }} {{ keys_filter('sales_order_id', ids) }}
     {%- endif -%}
 {%- endmacro %}

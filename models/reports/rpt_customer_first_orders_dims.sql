@@ -4,11 +4,17 @@
     by any dimensions, as a count over ~1 row per customer and cell instead of a group-by
     over every day of rpt_customer_sales_daily_dims (a twelve-month sparkline asks twelve);
     not cut at all, as a count of one row per customer. -#}
+-- Incremental (config in _reports__models.yml): a refresh rebuilds only the customers of
+-- the orders it touched (macros/changed_rows.sql). Rows added so come after the sorted ones
+-- until the next full build.
+{%- set customers = changed_customers() %}
+
 with
 
 cells as (
 
     select * from {{ ref('rpt_customer_sales_daily_dims') }}
+    {{ keys_filter('customer_id', customers) }}
 
 ),
 

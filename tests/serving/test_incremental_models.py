@@ -1,7 +1,9 @@
 """Incremental models (macros/changed_rows.sql): a refresh that rebuilds only the sales orders
-it touched leaves fct_order_lines, fct_deliveries and fct_orders exactly as a full rebuild
-would, whatever the change: a new order, a line changed or deleted, an order cancelled, a
-delivery deleted or moved to another order, and a customer's region (which rebuilds every row).
+it touched (fct_order_lines, fct_deliveries, fct_orders) and their customers
+(rpt_customer_sales_daily_dims, rpt_customer_first_orders_dims) leaves them exactly as a full
+rebuild would, whatever the change: a line repriced, an order cancelled or moved to another
+customer, a delivery deleted or moved to another order, and a customer's region (which
+rebuilds every row).
 """
 
 from __future__ import annotations
@@ -22,9 +24,8 @@ from operational.settings import Settings, get_settings
 from serving.read import open_published
 from serving.refresh import RefreshReport, run_refresh
 
-ORDER_MODELS = ("fct_order_lines", "fct_deliveries", "fct_orders")
-KEYS = {"fct_order_lines": "sales_order_line_id", "fct_deliveries": "delivery_id",
-        "fct_orders": "sales_order_id"}
+INCREMENTAL = ("marts.fct_order_lines", "marts.fct_deliveries", "marts.fct_orders",
+               "reports.rpt_customer_sales_daily_dims", "reports.rpt_customer_first_orders_dims")
 
 
 @dataclass
@@ -37,22 +38,25 @@ class Home:
 
     def tables(self) -> dict[str, list[tuple]]:
         with open_published(self.settings) as con:
-            return {m: con.execute(f"select * from marts.{m} order by {KEYS[m]}").fetchall()
-                    for m in ORDER_MODELS}
+            return {m.split(".")[1]: con.execute(f"select * from {m} order by all").fetchall()
+                    for m in INCREMENTAL}
 
     def store(self, sql: str, **params: object) -> list[tuple]:
         with self.engine.begin() as conn:
             result = conn.execute(text(sql), params)
             return result.fetchall() if result.returns_rows else []
 
-    def built_for_orders(self, model: str) -> str | None:
-        """The order filter the last build compiled into ``model`` (None: every row)."""
+    def built_for(self, model: str, key: str = "sales_order_id") -> set[int] | None:
+        """The ids of ``key`` the last build of ``model`` rebuilt (None: every row)."""
         runs = json.loads((self.settings.warehouse_dir / "dbt-target" / "run_results.json")
                           .read_text(encoding="utf-8"))
         node = next(r for r in runs["results"] if r["unique_id"] == f"model.mis.{model}")
         code = node["compiled_code"]
-        marker = "where sales_order_id in ("
-        return code[code.index(marker):].split(")")[0] + ")" if marker in code else None
+        marker = f"where {key} in ("
+        if marker not in code:
+            return None
+        ids = code[code.index(marker) + len(marker):].split(")")[0]
+        return {int(i) for i in ids.split(",") if i.strip() != "null"}
 
 
 @pytest.fixture(scope="module")
@@ -98,9 +102,13 @@ def test_changes_to_orders_rebuild_those_orders_and_equal_a_full_rebuild(home: H
         "select id, sales_order_id from sales_order_line where sales_order_id not in "
         "(select sales_order_id from invoice) and sales_order_id not in (:a, :b, :c) "
         "order by id limit 1", a=gone, b=moved, c=target)[0]
-    cancelled = home.store(
+    cancelled, reassigned = (r[0] for r in home.store(
         "select id from sales_order where status = 'confirmed' and id not in "
-        "(select sales_order_id from delivery) order by id limit 1")[0][0]
+        "(select sales_order_id from delivery) and id not in "
+        "(select sales_order_id from invoice) order by id limit 2"))
+    old_customer, new_customer = home.store(
+        "select customer_id, (select max(id) from customer) from sales_order where id = :i",
+        i=reassigned)[0]
     now = _now()
     # a delivery deleted; another moved (with its quantity) to a line of another order
     deleted = home.store("select min(id) from delivery where sales_order_id = :o", o=gone)[0][0]
@@ -117,20 +125,28 @@ def test_changes_to_orders_rebuild_those_orders_and_equal_a_full_rebuild(home: H
                "version = version + 1, updated_at = :t where id = :i", i=line_changed[0], t=now)
     home.store("update sales_order set status = 'cancelled', cancelled_at = :t, "
                "version = version + 1, updated_at = :t where id = :i", i=cancelled, t=now)
+    # an order moved to another customer: both customers' rows change
+    home.store("update sales_order set customer_id = :c, version = version + 1, "
+               "updated_at = :t where id = :i", c=new_customer, i=reassigned, t=now)
 
     report = home.refresh()
     assert report.status == "success" and report.dbt_mode == "changed"
-    rebuilt = home.built_for_orders("fct_order_lines")
+    rebuilt = home.built_for("fct_order_lines")
     assert rebuilt is not None, "fct_order_lines was rebuilt whole, not by order"
-    for order in (gone, moved, target, line_changed[1], cancelled):
-        assert str(order) in rebuilt
-    assert home.built_for_orders("fct_deliveries") == rebuilt
+    touched = {gone, moved, target, line_changed[1], cancelled, reassigned}
+    assert rebuilt == touched
+    assert home.built_for("fct_deliveries") == rebuilt
+    customers = home.built_for("rpt_customer_sales_daily_dims", key="customer_id")
+    assert customers is not None, "customer sales were rebuilt whole, not by customer"
+    theirs = {r[0] for r in home.store(
+        f"select customer_id from sales_order where id in ({', '.join(map(str, touched))})")}
+    assert customers == theirs | {old_customer, -1} and new_customer in customers
     incremental = home.tables()
 
     assert home.refresh(full=True).dbt_mode == "full"
-    assert home.built_for_orders("fct_order_lines") is None
+    assert home.built_for("fct_order_lines") is None
     full = home.tables()
-    for model in ORDER_MODELS:
+    for model in full:
         assert incremental[model] == full[model], model
     # and the changes are in: the delivery deleted is gone, the one moved is on its new order
     deliveries = {r[0]: r for r in incremental["fct_deliveries"]}
@@ -148,7 +164,7 @@ def test_a_change_to_another_table_they_read_rebuilds_every_row(home: Home) -> N
                "where id = (select max(id) from sales_order)", t=_now())
     report = home.refresh()
     assert report.dbt_mode == "changed"
-    assert home.built_for_orders("fct_order_lines") is None  # every row, in place
+    assert home.built_for("fct_order_lines") is None  # every row, in place
     incremental = home.tables()
     home.refresh(full=True)
     assert home.tables() == incremental

@@ -7,14 +7,14 @@ with
 deliveries as (
 
     select * from {{ ref('stg_erp__deliveries') }}
-    {{ sales_orders_filter('sales_order_id', orders) }}
+    {{ keys_filter('sales_order_id', orders) }}
 
 ),
 
 order_lines as (
 
     select * from {{ ref('fct_order_lines') }}
-    {{ sales_orders_filter('sales_order_id', orders) }}
+    {{ keys_filter('sales_order_id', orders) }}
 
 ),
 

@@ -7,14 +7,14 @@ with
 order_lines as (
 
     select * from {{ ref('int_order_lines_joined_to_orders') }}
-    {{ sales_orders_filter('sales_order_id', orders) }}
+    {{ keys_filter('sales_order_id', orders) }}
 
 ),
 
 deliveries as (
 
     select * from {{ ref('int_deliveries_aggregated_to_order_lines') }}
-    {{ sales_orders_filter('sales_order_id', orders) }}
+    {{ keys_filter('sales_order_id', orders) }}
 
 ),
 

@@ -7,14 +7,14 @@ with
 orders as (
 
     select * from {{ ref('stg_erp__sales_orders') }}
-    {{ sales_orders_filter('sales_order_id', orders) }}
+    {{ keys_filter('sales_order_id', orders) }}
 
 ),
 
 order_lines as (
 
     select * from {{ ref('fct_order_lines') }}
-    {{ sales_orders_filter('sales_order_id', orders) }}
+    {{ keys_filter('sales_order_id', orders) }}
 
 ),
 
