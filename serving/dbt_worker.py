@@ -378,7 +378,10 @@ class _Worker:
                 _release_duckdb()
 
         busy = self.warehouse_dir / BUSY_FILE
-        busy.write_text(str(os.getpid()))
+        # written whole, then renamed: a reader never sees the file without its pid
+        pending = busy.with_name(f"{BUSY_FILE}.{os.getpid()}")
+        pending.write_text(str(os.getpid()))
+        os.replace(pending, busy)
         _reset_peak()
         thread = threading.Thread(target=run, name="dbt-build", daemon=True)
         thread.start()
