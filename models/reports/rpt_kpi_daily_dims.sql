@@ -3,12 +3,17 @@
     owner. Each component is computed as rpt_kpi_daily always did (it now sums this model
     per day), so every slice adds up to the undimensioned value. Order-level counts
     (order_count, otif_*) sit in the cell of the order's first line: they add up over days,
-    regions, grades and owners, but do not mean "orders of this category". -#}
+    regions, grades and owners, but do not mean "orders of this category".
+
+    Incremental by day (macros/changed_rows.sql, changed_days): a refresh that touched a few
+    orders rebuilds only the days they count on; each part below reads only those days. -#}
+{%- set days = changed_days() %}
 with
 
 dates as (
 
     select date_day from {{ ref('dim_dates') }}
+    {{ keys_filter('date_day', days) }}
 
 ),
 
@@ -27,6 +32,7 @@ orders as (
 invoices as (
 
     select * from {{ ref('fct_invoices') }}
+    {{ keys_filter('issue_date', days) }}
 
 ),
 
@@ -129,7 +135,9 @@ intake as (
     from order_lines
     left join first_lines
         on order_lines.sales_order_line_id = first_lines.sales_order_line_id
-    where not order_lines.is_cancelled
+    where
+        not order_lines.is_cancelled
+        and {{ keys_condition('order_lines.order_date', days) or 'true' }}
     group by 1, 2, 3, 4, 5
 
 ),
@@ -186,7 +194,9 @@ otd as (
         0 as delivered_net_sales,
         0 as delivered_cogs
     from order_lines
-    where is_otd_due
+    where
+        is_otd_due
+        and {{ keys_condition('promised_date', days) or 'true' }}
     group by 1, 2, 3, 4, 5
 
 ),
@@ -212,7 +222,9 @@ otif as (
     from orders
     left join order_cells
         on orders.sales_order_id = order_cells.sales_order_id
-    where orders.is_otif_due
+    where
+        orders.is_otif_due
+        and {{ keys_condition('orders.due_date', days) or 'true' }}
     group by 1, 2, 3, 4, 5
 
 ),
@@ -239,6 +251,7 @@ delivered as (
     where
         is_delivered
         and not is_order_cancelled
+        and {{ keys_condition('delivered_date', days) or 'true' }}
     group by 1, 2, 3, 4, 5
 
 ),

@@ -1,17 +1,20 @@
 """Incremental models (macros/changed_rows.sql): a refresh that rebuilds only the sales orders
-it touched (fct_order_lines, fct_deliveries, fct_orders) and their customers
-(rpt_customer_sales_daily_dims, rpt_customer_first_orders_dims) leaves them exactly as a full
-rebuild would, whatever the change: a line repriced, an order cancelled or moved to another
-customer, a delivery deleted or moved to another order, and a customer's region (which
-rebuilds every row).
+it touched (fct_order_lines, fct_deliveries, fct_orders), their customers
+(rpt_customer_sales_daily_dims, rpt_customer_first_orders_dims), the days they count on
+(rpt_kpi_daily_dims) and the dates of their invoices' events (rpt_receivables_daily_dims)
+leaves them exactly as a full rebuild would, whatever the change: a line repriced, an order
+cancelled, moved to another customer, owner or date, a delivery deleted or moved to another
+order, and a customer's region (which rebuilds every row). The data tests of those models
+read only the rows rebuilt, and still catch a bad one.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,7 +28,8 @@ from serving.read import open_published
 from serving.refresh import RefreshReport, run_refresh
 
 INCREMENTAL = ("marts.fct_order_lines", "marts.fct_deliveries", "marts.fct_orders",
-               "reports.rpt_customer_sales_daily_dims", "reports.rpt_customer_first_orders_dims")
+               "reports.rpt_customer_sales_daily_dims", "reports.rpt_customer_first_orders_dims",
+               "reports.rpt_kpi_daily_dims", "reports.rpt_receivables_daily_dims")
 
 
 @dataclass
@@ -46,16 +50,40 @@ class Home:
             result = conn.execute(text(sql), params)
             return result.fetchall() if result.returns_rows else []
 
-    def built_for(self, model: str, key: str = "sales_order_id") -> set[int] | None:
-        """The ids of ``key`` the last build of ``model`` rebuilt (None: every row)."""
+    def results(self) -> dict[str, dict]:
+        """The last dbt build's nodes by unique id (run_results.json)."""
         runs = json.loads((self.settings.warehouse_dir / "dbt-target" / "run_results.json")
                           .read_text(encoding="utf-8"))
-        node = next(r for r in runs["results"] if r["unique_id"] == f"model.mis.{model}")
-        code = node["compiled_code"]
+        return {r["unique_id"]: r for r in runs["results"]}
+
+    def test_code(self, prefix: str) -> str:
+        """The SQL the last build ran for the one data test whose name starts with ``prefix``."""
+        found = [r for u, r in self.results().items() if u.startswith(f"test.mis.{prefix}")]
+        assert len(found) == 1, (prefix, [r["unique_id"] for r in found])
+        return found[0]["compiled_code"]
+
+    def keys_built(self, model: str, key: str) -> str | None:
+        """The literal list of ``key`` values the last build of ``model`` rebuilt, as its SQL
+        says it (None: every row)."""
+        code = self.results()[f"model.mis.{model}"]["compiled_code"]
         marker = f"where {key} in ("
         if marker not in code:
             return None
-        ids = code[code.index(marker) + len(marker):].split(")")[0]
+        return code[code.index(marker) + len(marker):].split(")")[0]
+
+    def days_built(self, model: str = "rpt_kpi_daily_dims",
+                   key: str = "date_day") -> set[date] | None:
+        """The days the last build of ``model`` rebuilt (None: every day)."""
+        days = self.keys_built(model, key)
+        if days is None:
+            return None
+        return {date.fromisoformat(d) for d in re.findall(r"date '([0-9-]+)'", days)}
+
+    def built_for(self, model: str, key: str = "sales_order_id") -> set[int] | None:
+        """The ids of ``key`` the last build of ``model`` rebuilt (None: every row)."""
+        ids = self.keys_built(model, key)
+        if ids is None:
+            return None
         return {int(i) for i in ids.split(",") if i.strip() != "null"}
 
 
@@ -141,6 +169,8 @@ def test_changes_to_orders_rebuild_those_orders_and_equal_a_full_rebuild(home: H
     theirs = {r[0] for r in home.store(
         f"select customer_id from sales_order where id in ({', '.join(map(str, touched))})")}
     assert customers == theirs | {old_customer, -1} and new_customer in customers
+    # none of those orders is invoiced: no receivables event moves
+    assert home.days_built("rpt_receivables_daily_dims", "event_date") == set()
     incremental = home.tables()
 
     assert home.refresh(full=True).dbt_mode == "full"
@@ -168,3 +198,116 @@ def test_a_change_to_another_table_they_read_rebuilds_every_row(home: Home) -> N
     incremental = home.tables()
     home.refresh(full=True)
     assert home.tables() == incremental
+
+
+def _day(value: object) -> date:
+    return date.fromisoformat(str(value)[:10])
+
+
+def test_changes_rebuild_the_days_their_orders_count_on_and_test_only_those_rows(
+    home: Home,
+) -> None:
+    home.refresh()
+    with open_published(home.settings) as con:
+        first_year = con.execute("select year(min(date_day)) from marts.dim_dates").fetchone()[0]
+    # two delivered orders of the spine's second year (26 months of history: always there):
+    # one moves a week earlier, a line of the other is promised 3 days later
+    moved, promised = home.store(
+        "select id, order_date from sales_order where status <> 'cancelled' "
+        "and order_date between :a and :b and id in (select sales_order_id from delivery) "
+        "order by id limit 2",
+        a=f"{first_year + 1}-03-01", b=f"{first_year + 1}-10-31")
+    old_date = _day(moved[1])
+    line, old_promised = home.store(
+        "select l.id, coalesce(l.promised_date, o.promised_date) from sales_order_line l "
+        "join sales_order o on o.id = l.sales_order_id where l.sales_order_id = :o "
+        "order by l.id limit 1", o=promised[0])[0]
+    old_promised = _day(old_promised)
+    now = _now()
+    home.store("update sales_order set order_date = :d, version = version + 1, "
+               "updated_at = :t where id = :i", d=old_date - timedelta(days=7), i=moved[0], t=now)
+    home.store("update sales_order_line set promised_date = :d, version = version + 1, "
+               "updated_at = :t where id = :i", d=old_promised + timedelta(days=3), i=line, t=now)
+
+    assert home.refresh().dbt_mode == "changed"
+    assert home.built_for("fct_order_lines") == {moved[0], promised[0]}
+    days = home.days_built()
+    assert days is not None, "rpt_kpi_daily_dims was rebuilt whole, not by day"
+    assert {old_date, old_date - timedelta(days=7),
+            old_promised, old_promised + timedelta(days=3)} <= days
+    assert len(days) < 30, days  # the days of two orders, not the spine's ~1,000
+    # the models' tests read the rows rebuilt; one that also reads a model the change
+    # touched (fct_deliveries' lines are in fct_order_lines) reads every row
+    assert "where (sales_order_id in (" in home.test_code("not_null_fct_order_lines_sales_order_id")
+    assert "where (date_day in (date '" in home.test_code(
+        "unique_combination_rpt_kpi_daily_dims_")
+    assert "dbt_subquery" not in home.test_code(
+        "relationships_fct_deliveries_sales_order_line_id__")
+    assert "dbt_subquery" not in home.test_code("not_null_stg_erp__sales_orders_sales_order_id")
+    incremental = home.tables()
+    home.refresh(full=True)
+    assert home.tables() == incremental
+
+    # an order in the spine's first year may move the spine itself: every day is rebuilt
+    home.refresh()
+    home.store("update sales_order set version = version + 1, updated_at = :t "
+               "where id = (select min(id) from sales_order)", t=_now())
+    assert home.refresh().dbt_mode == "changed"
+    assert home.built_for("fct_order_lines") is not None
+    assert home.days_built() is None
+
+
+def test_a_bad_row_among_those_rebuilt_fails_the_refresh(home: Home) -> None:
+    home.refresh()
+    line, net = home.store(
+        "select id, net_amount from sales_order_line where sales_order_id not in "
+        "(select sales_order_id from invoice) order by id desc limit 1")[0]
+    home.store("update sales_order_line set net_amount = :n, version = version + 1, "
+               "updated_at = :t where id = :i", n=round(float(net) + 1, 2), i=line, t=_now())
+    try:
+        with pytest.raises(Exception) as failed:
+            home.refresh()
+        assert any("expression_is_true_fct_order_lines_net_amount" in f
+                   for f in getattr(failed.value, "failures", [])), failed.value
+        code = home.test_code("expression_is_true_fct_order_lines_net_amount")
+        assert "where (sales_order_id in (" in code  # the test read only the rows rebuilt
+        node = next(r for u, r in home.results().items()
+                    if u.startswith("test.mis.expression_is_true_fct_order_lines_net_amount"))
+        assert node["status"] == "fail" and node["failures"] == 1
+    finally:
+        home.store("update sales_order_line set net_amount = :n, version = version + 1, "
+                   "updated_at = :t where id = :i", n=net, i=line, t=_now())
+    assert home.refresh().status == "success"
+
+
+def test_an_invoiced_order_moved_to_another_owner_rebuilds_its_receivables_dates(
+    home: Home,
+) -> None:
+    home.refresh()
+    order, owner = home.store(
+        "select o.id, o.owner_id from sales_order o where o.id in "
+        "(select sales_order_id from invoice where id in (select invoice_id from payment)) "
+        "order by o.id limit 1")[0]
+    other = home.store("select min(id) from employee where id <> :o", o=owner)[0][0]
+    home.store("update sales_order set owner_id = :e, version = version + 1, updated_at = :t "
+               "where id = :i", e=other, i=order, t=_now())
+    assert home.refresh().dbt_mode == "changed"
+    with open_published(home.settings) as con:
+        dates = {r[0] for r in con.execute(
+            "select distinct e.event_date from marts.fct_receivable_events e "
+            "join marts.fct_invoices i on i.invoice_id = e.item_invoice_id "
+            "where i.sales_order_id = ?", [order]).fetchall()}
+    assert len(dates) >= 2  # its invoice and a payment
+    assert home.days_built("rpt_receivables_daily_dims", "event_date") == dates
+    assert "where (event_date in (date '" in home.test_code(
+        "unique_combination_rpt_receivables_daily_dims_")
+    incremental = home.tables()
+    home.refresh(full=True)
+    assert home.tables() == incremental
+    with open_published(home.settings) as con:
+        owners = {r[0] for r in con.execute(
+            "select owner_employee_id from reports.rpt_receivables_daily_dims r "
+            "where event_date in (select e.event_date from marts.fct_receivable_events e "
+            "join marts.fct_invoices i on i.invoice_id = e.item_invoice_id "
+            "where i.sales_order_id = ?)", [order]).fetchall()}
+    assert other in owners  # the order's receivables moved to its new owner
