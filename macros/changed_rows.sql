@@ -1,8 +1,8 @@
 {#
     Cost follows the change: order-grained incremental models (fct_order_lines,
     fct_deliveries, fct_orders) rebuild only the sales orders a refresh touched, and
-    customer-grained ones (rpt_customer_sales_daily_dims, rpt_customer_first_orders_dims)
-    only the customers of those orders.
+    customer-grained ones (rpt_customer_sales_daily and its _dims, rpt_customer_first_orders_dims,
+    rpt_lead_to_cash) only the customers of those orders.
 
     The landing lists what it changed in meta.changed_rows (ingestion/landing.py): each
     inserted, replaced or deleted row's key and the row as it was before. A model's rows
@@ -253,15 +253,17 @@
 {% macro rebuilt_rows_condition() -%}
     {#- For a data test: the rows of the model under test that this invocation rebuilt, or
         none (test every row). Rows not rebuilt passed the same tests when they were built
-        and are unchanged since. A test that also reads another model the change touched
-        (a relationships test's parent) tests every row: that parent's rows may have gone. -#}
+        and are unchanged since. A test that also reads another node this invocation
+        rebuilds (a relationships test's parent) tests every row: that parent's rows may
+        have gone. A node not selected is one the change did not reach (the refresh selects
+        everything downstream of the changed tables). -#}
     {%- if not execute or not var('incremental_keys', false) or target.type != 'duckdb' -%}
         {{- return(none) -}}
     {%- endif -%}
     {%- set tested = model.get('attached_node') -%}
     {%- if not tested -%}{{- return(none) -}}{%- endif -%}
-    {%- for node in model.depends_on.nodes if node != tested and changed_upstream(node) -%}
-        {{- return(none) -}}
+    {%- for node in model.depends_on.nodes if node != tested -%}
+        {%- if node in selected_resources or node not in graph.nodes -%}{{- return(none) -}}{%- endif -%}
     {%- endfor -%}
     {%- set found = run_query(
         "select condition from meta.rebuilt_rows where model = '" ~ tested ~ "'"
