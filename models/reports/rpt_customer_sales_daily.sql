@@ -1,10 +1,15 @@
 {#- One row per customer and order date: the cells of rpt_customer_sales_daily_dims summed,
     so LTV, active customers and repurchase share one computation with their slices. -#}
+-- Incremental (config in _reports__models.yml): a refresh rebuilds only the customers of
+-- the orders it touched (macros/changed_rows.sql).
+{%- set customers = changed_customers() %}
+
 with
 
 cells as (
 
     select * from {{ ref('rpt_customer_sales_daily_dims') }}
+    {{ keys_filter('customer_id', customers) }}
 
 ),
 

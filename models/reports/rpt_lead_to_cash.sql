@@ -2,6 +2,11 @@
     without a lead. Each stage holds when it was first reached: the opportunity (the lead's,
     else the customer's first one since the journey began), the first order not cancelled
     since then, its first delivery, first invoice and first payment. -#}
+-- Incremental (config in _reports__models.yml): a refresh rebuilds only the journeys of the
+-- customers of the orders it touched (macros/changed_rows.sql); a lead not converted has no
+-- order to change.
+{%- set customers = changed_customers() %}
+
 with
 
 leads as (
@@ -38,7 +43,7 @@ customers as (
 
 ),
 
-journeys as (
+all_journeys as (
 
     select
         'lead-' || cast(lead_id as {{ dbt.type_string() }}) as journey_id,
@@ -63,6 +68,13 @@ journeys as (
         select 1 from leads
         where leads.customer_id = customers.customer_id
     )
+
+),
+
+journeys as (
+
+    select * from all_journeys
+    {{ keys_filter('customer_id', customers) }}
 
 ),
 

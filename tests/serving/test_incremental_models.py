@@ -1,11 +1,12 @@
 """Incremental models (macros/changed_rows.sql): a refresh that rebuilds only the sales orders
 it touched (fct_order_lines, fct_deliveries, fct_orders), their customers
-(rpt_customer_sales_daily_dims, rpt_customer_first_orders_dims), the days they count on
-(rpt_kpi_daily_dims) and the dates of their invoices' events (rpt_receivables_daily_dims)
-leaves them exactly as a full rebuild would, whatever the change: a line repriced, an order
-cancelled, moved to another customer, owner or date, a delivery deleted or moved to another
-order, and a customer's region (which rebuilds every row). The data tests of those models
-read only the rows rebuilt, and still catch a bad one.
+(rpt_customer_sales_daily and its _dims, rpt_customer_first_orders_dims, the journeys of
+rpt_lead_to_cash), the days they count on (rpt_kpi_daily_dims) and the dates of their
+invoices' events (rpt_receivables_daily_dims) leaves them exactly as a full rebuild would,
+whatever the change: a line repriced, an order cancelled, moved to another customer, owner
+or date, a delivery deleted or moved to another order, and a customer's region (which
+rebuilds every row). The data tests of those models read only the rows rebuilt, and still
+catch a bad one.
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ from serving.read import open_published
 from serving.refresh import RefreshReport, run_refresh
 
 INCREMENTAL = ("marts.fct_order_lines", "marts.fct_deliveries", "marts.fct_orders",
-               "reports.rpt_customer_sales_daily_dims", "reports.rpt_customer_first_orders_dims",
-               "reports.rpt_kpi_daily_dims", "reports.rpt_receivables_daily_dims")
+               "reports.rpt_customer_sales_daily", "reports.rpt_customer_sales_daily_dims",
+               "reports.rpt_customer_first_orders_dims", "reports.rpt_kpi_daily_dims",
+               "reports.rpt_receivables_daily_dims", "reports.rpt_lead_to_cash")
 
 
 @dataclass
@@ -169,6 +171,8 @@ def test_changes_to_orders_rebuild_those_orders_and_equal_a_full_rebuild(home: H
     theirs = {r[0] for r in home.store(
         f"select customer_id from sales_order where id in ({', '.join(map(str, touched))})")}
     assert customers == theirs | {old_customer, -1} and new_customer in customers
+    assert home.built_for("rpt_customer_sales_daily", key="customer_id") == customers
+    assert home.built_for("rpt_lead_to_cash", key="customer_id") == customers
     # none of those orders is invoiced: no receivables event moves
     assert home.days_built("rpt_receivables_daily_dims", "event_date") == set()
     incremental = home.tables()
