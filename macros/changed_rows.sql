@@ -141,35 +141,50 @@
     {{- delete_changed_rows('sales_order_id', changed_sales_orders()) -}}
 {%- endmacro %}
 
+{% macro changed_order_days(in_orders) -%}
+    {#- SQL: the days the orders ``in_orders`` (a parenthesised list of ids) count on in
+        their lines and deliveries (order, promised and delivery dates), as they are now
+        (their facts are rebuilt before the models calling this) and as they were (the
+        landing's before-images; a few days too many do no harm). -#}
+    select order_date as day from {{ source('operational', 'sales_order') }}
+    where id in {{ in_orders }}
+    union all
+    select promised_date from {{ source('operational', 'sales_order') }}
+    where id in {{ in_orders }}
+    union all
+    select promised_date from {{ ref('fct_order_lines') }}
+    where sales_order_id in {{ in_orders }}
+    union all
+    select delivered_date from {{ ref('fct_deliveries') }}
+    where sales_order_id in {{ in_orders }}
+    union all
+    select cast(json_extract_string(old_row, '$.' || field) as date)
+    from meta.changed_rows, (values ('order_date'), ('promised_date')) as fields (field)
+    where table_name in ('sales_order', 'sales_order_line')
+    union all
+    select {{ to_local_date("cast(json_extract_string(old_row, '$.delivered_at') as timestamp)") }}
+    from meta.changed_rows
+    where table_name = 'delivery'
+{%- endmacro %}
+
 {% macro changed_days() -%}
     {#- The days of a day-grained model (rpt_kpi_daily_dims) to rebuild, or none: rebuild
         every day. Its rows are sums by day of the orders' lines, deliveries and invoices,
-        so the days are every date the changed orders counted on, as they are now (their
-        facts are rebuilt before this model) and as they were (the landing's before-images;
-        a few days too many do no harm). Every day is rebuilt instead when the orders would
-        be (changed_sales_orders), or a day falls in the date spine's first year or after
-        the as-of date's year: dim_dates runs from 1 January of the first business date to
-        31 December of the later of the last one and the as-of date, so the spine itself
-        may have moved, and with it which rows of other days count. -#}
+        so the days are every date the changed orders counted on (changed_order_days), their
+        due dates and their invoices' issue dates. Every day is rebuilt instead when the
+        orders would be (changed_sales_orders), or a day falls in the date spine's first
+        year or after the as-of date's year: dim_dates runs from 1 January of the first
+        business date to 31 December of the later of the last one and the as-of date, so the
+        spine itself may have moved, and with it which rows of other days count. -#}
     {%- set orders = changed_sales_orders() -%}
     {%- if orders is none -%}{{- return(none) -}}{%- endif -%}
     {%- if not orders -%}{{- return([]) -}}{%- endif -%}
     {%- set in_orders = "(" ~ (orders | join(', ')) ~ ")" -%}
     {%- set found = run_query(
         "with days as (
-            select order_date as day from " ~ source('operational', 'sales_order') ~ "
-            where id in " ~ in_orders ~ "
-            union all
-            select promised_date from " ~ source('operational', 'sales_order') ~ "
-            where id in " ~ in_orders ~ "
-            union all
-            select promised_date from " ~ ref('fct_order_lines') ~ "
-            where sales_order_id in " ~ in_orders ~ "
+            " ~ changed_order_days(in_orders) ~ "
             union all
             select due_date from " ~ ref('fct_orders') ~ "
-            where sales_order_id in " ~ in_orders ~ "
-            union all
-            select delivered_date from " ~ ref('fct_deliveries') ~ "
             where sales_order_id in " ~ in_orders ~ "
             union all
             select invoices.issue_date from " ~ ref('fct_invoices') ~ " as invoices
@@ -185,15 +200,6 @@
                         where table_name = 'sales_order_line'
                     )
                 )
-            union all
-            select cast(json_extract_string(old_row, '$.' || field) as date)
-            from meta.changed_rows, (values ('order_date'), ('promised_date')) as fields (field)
-            where table_name in ('sales_order', 'sales_order_line')
-            union all
-            select " ~ to_local_date(
-                "cast(json_extract_string(old_row, '$.delivered_at') as timestamp)") ~ "
-            from meta.changed_rows
-            where table_name = 'delivery'
         ),
 
         spine as (
@@ -207,6 +213,22 @@
         order by 1"
     ) -%}
     {%- if found.columns[1].values() | select | list -%}{{- return(none) -}}{%- endif -%}
+    {{- return(found.columns[0].values() | list) -}}
+{%- endmacro %}
+
+{% macro changed_months() -%}
+    {#- The months of a month-grained model of order lines and deliveries (rpt_sales_monthly)
+        to rebuild, or none: rebuild every month. The months of the days the changed orders
+        count on (changed_order_days), now and before the change. -#}
+    {%- set orders = changed_sales_orders() -%}
+    {%- if orders is none -%}{{- return(none) -}}{%- endif -%}
+    {%- if not orders -%}{{- return([]) -}}{%- endif -%}
+    {%- set found = run_query(
+        "select distinct 'date ''' || strftime(date_trunc('month', day), '%Y-%m-%d') || ''''
+        from (" ~ changed_order_days("(" ~ (orders | join(', ')) ~ ")") ~ ")
+        where day is not null
+        order by 1"
+    ) -%}
     {{- return(found.columns[0].values() | list) -}}
 {%- endmacro %}
 

@@ -1,6 +1,10 @@
 {#- Sales KPIs by month and by region, product category, customer grade (as valid on the
     order date) and sales owner. Each measure keeps its own date basis, as in
     rpt_kpi_daily: intake by order date, deliveries by delivery date, OTD by promised date. -#}
+-- Incremental (config in _reports__models.yml): a refresh rebuilds only the months the
+-- orders it touched count on, before and after the change (macros/changed_rows.sql).
+{%- set months = changed_months() %}
+
 with
 
 order_lines as (
@@ -102,6 +106,7 @@ final as (
         cast(sum(otd_due_lines) as integer) as otd_due_lines,
         cast(sum(otd_on_time_lines) as integer) as otd_on_time_lines
     from unioned
+    {{ keys_filter('month_start_date', months) }}
     group by 1, 2, 3, 4, 5
 
 )

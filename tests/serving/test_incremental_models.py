@@ -1,12 +1,12 @@
 """Incremental models (macros/changed_rows.sql): a refresh that rebuilds only the sales orders
 it touched (fct_order_lines, fct_deliveries, fct_orders), their customers
 (rpt_customer_sales_daily and its _dims, rpt_customer_first_orders_dims, the journeys of
-rpt_lead_to_cash), the days they count on (rpt_kpi_daily_dims) and the dates of their
-invoices' events (rpt_receivables_daily_dims) leaves them exactly as a full rebuild would,
-whatever the change: a line repriced, an order cancelled, moved to another customer, owner
-or date, a delivery deleted or moved to another order, and a customer's region (which
-rebuilds every row). The data tests of those models read only the rows rebuilt, and still
-catch a bad one.
+rpt_lead_to_cash), the days they count on (rpt_kpi_daily_dims) and their months
+(rpt_sales_monthly), and the dates of their invoices' events (rpt_receivables_daily_dims)
+leaves them exactly as a full rebuild would, whatever the change: a line repriced, an order
+cancelled, moved to another customer, owner or date, a delivery deleted or moved to another
+order, and a customer's region (which rebuilds every row). The data tests of those models
+read only the rows rebuilt, and still catch a bad one.
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ from serving.refresh import RefreshReport, run_refresh
 INCREMENTAL = ("marts.fct_order_lines", "marts.fct_deliveries", "marts.fct_orders",
                "reports.rpt_customer_sales_daily", "reports.rpt_customer_sales_daily_dims",
                "reports.rpt_customer_first_orders_dims", "reports.rpt_kpi_daily_dims",
-               "reports.rpt_receivables_daily_dims", "reports.rpt_lead_to_cash")
+               "reports.rpt_receivables_daily_dims", "reports.rpt_lead_to_cash",
+               "reports.rpt_sales_monthly")
 
 
 @dataclass
@@ -240,6 +241,12 @@ def test_changes_rebuild_the_days_their_orders_count_on_and_test_only_those_rows
     assert {old_date, old_date - timedelta(days=7),
             old_promised, old_promised + timedelta(days=3)} <= days
     assert len(days) < 30, days  # the days of two orders, not the spine's ~1,000
+    # monthly sales: the months of those days, before and after (not the invoice dates')
+    months = home.days_built("rpt_sales_monthly", "month_start_date")
+    assert months is not None, "rpt_sales_monthly was rebuilt whole, not by month"
+    moved_to = old_date - timedelta(days=7)
+    assert {old_date.replace(day=1), moved_to.replace(day=1),
+            old_promised.replace(day=1)} <= months <= {d.replace(day=1) for d in days}
     # the models' tests read the rows rebuilt; one that also reads a model the change
     # touched (fct_deliveries' lines are in fct_order_lines) reads every row
     assert "where (sales_order_id in (" in home.test_code("not_null_fct_order_lines_sales_order_id")
