@@ -38,7 +38,7 @@ app: setup
 
 test: setup ## the whole test suite (PostgreSQL and browser tests included)
 	@bash scripts/ensure-system.sh
-	@$(VENV)/bin/pytest -n 2 --dist loadfile -q
+	@$(VENV)/bin/pytest -n 2 --dist loadfile -q --durations=20
 
 test-fast: setup
 	@$(VENV)/bin/pytest -q -m "not browser and not slow" -x
