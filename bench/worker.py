@@ -56,6 +56,7 @@ def _report(report: Any) -> dict[str, Any]:
         "as_of_date": report.as_of_date,
         "dbt_runner": report.dbt_runner,
         "dbt_worker_peak_mb": report.dbt_worker_peak_mb,
+        "reconcile_store_seconds": report.reconcile_store_seconds,
     }
 
 

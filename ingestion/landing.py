@@ -50,6 +50,8 @@ class TableLanding:
 class LandingReport:
     tables: list[TableLanding]
     seconds: float
+    # Each table's cursor as this landing left it: reconciliation's cut-off.
+    cutoffs: dict[str, datetime | None] = field(default_factory=dict)
 
     @property
     def rows_landed(self) -> int:
@@ -307,10 +309,14 @@ def land(
             )
             if progress:
                 progress(spec.name, i + 1, len(specs))
+        cutoffs = dict(
+            con.execute("select table_name, cursor_at from meta.landing_state").fetchall()
+        )
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
     finally:
         con.execute("detach src")
-    return LandingReport(results, time.perf_counter() - started)
+    return LandingReport(results, time.perf_counter() - started,
+                         {spec.name: cutoffs.get(spec.name) for spec in specs})

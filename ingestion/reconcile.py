@@ -4,17 +4,31 @@ Per table: row count, a hash of primary keys, and money sums per business day. R
 changed in the store after they were landed (``updated_at`` past the table's cursor) are left
 out on both sides, so a busy store does not raise false alarms; anything else that differs
 is a real gap (a missed, doubled or corrupted row) and fails the refresh.
+
+The two sides are read apart. The store side (``read_store_side``) reads every row of the
+store once per table, in one query: the per-day sums of the rows at or before the cut-off
+and the keys of the rows changed after it come from the same scan, so from one state of
+the store. It needs only the cut-offs, not the warehouse, so a refresh reads it on a
+thread of its own (``StoreScan``) while dbt builds. The warehouse side (``compare``) then
+sums ``raw`` without those late keys and compares day by day.
 """
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 import duckdb
 
 from ingestion.catalog import TableSpec, landed_tables
-from ingestion.duck import attach_store
-from ingestion.landing import _q, store_rows_since
+from ingestion.duck import attach_store, connect
+from ingestion.landing import _q
+
+# table -> the cursor its landing left (None: the table was empty at landing)
+Cutoffs = dict[str, datetime | None]
 
 
 @dataclass
@@ -43,6 +57,7 @@ class TableCheck:
 @dataclass
 class ReconciliationReport:
     checks: list[TableCheck]
+    store_seconds: float = 0.0  # reading the store side (overlapping dbt in a refresh)
 
     @property
     def ok(self) -> bool:
@@ -59,53 +74,102 @@ class ReconciliationFailed(RuntimeError):
         self.report = report
 
 
-def _side_sql(spec: TableSpec, relation: str) -> str:
-    """Aggregate one side, every column cast to its warehouse type (SQLite gives text,
-    PostgreSQL int4 where the warehouse has BIGINT: hashes must see the same types)."""
-
-    def col(name: str) -> str:
-        return f"cast({_q(name)} as {spec.columns[name]})"
-
-    day = col(spec.date_column) if spec.date_column else f"cast({col('created_at')} as date)"
-    money = ", ".join(f"sum({col(m)}) as {_q(m)}" for m in spec.money_columns)
-    money_sel = f", {money}" if money else ""
-    return f"""
-        select {day} as day, count(*) as n, sum(hash({col(spec.key)})) as key_hash{money_sel}
-        from {relation}
-        where {col('updated_at')} <= $cutoff
-          and {col(spec.key)} not in (select id from _recent)
-        group by all
-    """
+# day -> (rows, key hash, money sums...)
+DaySums = dict[Any, tuple[Any, ...]]
 
 
-def _check_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, backend: str) -> TableCheck:
-    cutoff_row = con.execute(
-        "select cursor_at from meta.landing_state where table_name = ?", [spec.name]
-    ).fetchone()
-    cutoff = cutoff_row[0] if cutoff_row else None
-    if cutoff is None:  # empty table at landing: both sides must still be empty of old rows
-        n_src = con.execute(f"select count(*) from src.{_q(spec.name)}").fetchone()[0]  # type: ignore[index]
-        n_raw = con.execute(f"select count(*) from raw.{_q(spec.name)}").fetchone()[0]  # type: ignore[index]
-        return TableCheck(spec.name, n_src, n_raw, n_src == n_raw)
-    upd = 'cast("updated_at" as timestamp)'
-    # The store's rows changed after the cut-off, read through its updated_at index.
-    recent = store_rows_since("src", backend, spec.name, "updated_at", cutoff)
-    con.execute(
-        f"create or replace temp table _recent as select cast({_q(spec.key)} as bigint) as id "
-        f"from {recent} where {upd} > $cutoff",
-        {"cutoff": cutoff},
-    )
-    src = con.execute(_side_sql(spec, f"src.{_q(spec.name)}"), {"cutoff": cutoff}).fetchall()
-    raw = con.execute(_side_sql(spec, f"raw.{_q(spec.name)}"), {"cutoff": cutoff}).fetchall()
-    src_by_day = {r[0]: r for r in src}
-    raw_by_day = {r[0]: r for r in raw}
-    n_src = sum(r[1] for r in src)
-    n_raw = sum(r[1] for r in raw)
-    keys = sum(int(r[2]) for r in src) == sum(int(r[2]) for r in raw)
+@dataclass
+class StoreSide:
+    """The store at each table's cut-off: sums per day, and the keys changed after it."""
+
+    cutoffs: Cutoffs
+    days: dict[str, DaySums] = field(default_factory=dict)
+    late: dict[str, list[int]] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)  # tables empty at landing: all rows now
+    seconds: float = 0.0
+
+
+def _col(spec: TableSpec, name: str) -> str:
+    """A column cast to its warehouse type (SQLite gives text, PostgreSQL int4 where the
+    warehouse has BIGINT: hashes must see the same types on both sides)."""
+    return f"cast({_q(name)} as {spec.columns[name]})"
+
+
+def _sums_sql(spec: TableSpec, relation: str, *, where: str, extra: str = "") -> str:
+    """Per business day: rows, key hash and money sums of the rows that meet ``where``."""
+    day = (_col(spec, spec.date_column) if spec.date_column
+           else f"cast({_col(spec, 'created_at')} as date)")
+    sums = [f"count(*) filter ({where})", f"sum(hash({_col(spec, spec.key)})) filter ({where})"]
+    sums += [f"sum({_col(spec, m)}) filter ({where})" for m in spec.money_columns]
+    columns = ", ".join([*sums, extra] if extra else sums)
+    return f"select {day} as day, {columns} from {relation} group by all"
+
+
+def landing_cutoffs(con: duckdb.DuckDBPyConnection) -> Cutoffs:
+    """Each landed table's cut-off, from the warehouse being built."""
+    found = dict(con.execute("select table_name, cursor_at from meta.landing_state").fetchall())
+    return {spec.name: found.get(spec.name) for spec in landed_tables()}
+
+
+def read_store_side(
+    store_url: str, cutoffs: Cutoffs, con: duckdb.DuckDBPyConnection | None = None
+) -> StoreSide:
+    """Read the store side: one scan per table (``con``: an in-memory DuckDB to use)."""
+    started = time.perf_counter()
+    own = con is None
+    con = con or connect()
+    attach_store(con, store_url, alias="src")
+    try:
+        side = StoreSide(cutoffs)
+        for spec in landed_tables():
+            relation = f"src.{_q(spec.name)}"
+            cutoff = cutoffs.get(spec.name)
+            if cutoff is None:
+                side.rows[spec.name] = con.execute(f"select count(*) from {relation}").fetchone()[0]  # type: ignore[index]
+                continue
+            on_time = f"{_col(spec, 'updated_at')} <= $cutoff"
+            late = f"list({_col(spec, spec.key)}) filter (where not ({on_time}))"
+            rows = con.execute(_sums_sql(spec, relation, where=on_time, extra=late),
+                               {"cutoff": cutoff}).fetchall()
+            side.days[spec.name] = {r[0]: r[1:-1] for r in rows if r[1]}
+            side.late[spec.name] = [k for r in rows for k in (r[-1] or [])]
+        side.seconds = time.perf_counter() - started
+        return side
+    finally:
+        con.execute("detach src")
+        if own:
+            con.close()
+
+
+def compare(con: duckdb.DuckDBPyConnection, store: StoreSide) -> ReconciliationReport:
+    """The warehouse side (``raw`` in ``con``) against the store side, table by table."""
+    checks = []
+    for spec in landed_tables():
+        relation = f"raw.{_q(spec.name)}"
+        if spec.name in store.rows:  # empty at landing: both sides must still be empty of old rows
+            n_raw = con.execute(f"select count(*) from {relation}").fetchone()[0]  # type: ignore[index]
+            n_src = store.rows[spec.name]
+            checks.append(TableCheck(spec.name, n_src, n_raw, n_src == n_raw))
+            continue
+        con.execute("create or replace temp table _late as select unnest($k::bigint[]) as id",
+                    {"k": store.late[spec.name]})
+        where = (f"{_col(spec, 'updated_at')} <= $cutoff "
+                 f"and {_col(spec, spec.key)} not in (select id from _late)")
+        raw = con.execute(_sums_sql(spec, relation, where=where),
+                          {"cutoff": store.cutoffs[spec.name]}).fetchall()
+        checks.append(_check(spec, store.days[spec.name], {r[0]: r[1:] for r in raw if r[1]}))
+    con.execute("drop table if exists _late")
+    return ReconciliationReport(checks, store_seconds=store.seconds)
+
+
+def _check(spec: TableSpec, src: DaySums, raw: DaySums) -> TableCheck:
+    n_src = sum(r[0] for r in src.values())
+    n_raw = sum(r[0] for r in raw.values())
+    keys = sum(int(r[1]) for r in src.values()) == sum(int(r[1]) for r in raw.values())
     mismatches = []
-    for day in sorted(set(src_by_day) | set(raw_by_day), key=str):
-        a, b = src_by_day.get(day), raw_by_day.get(day)
-        for i, name in enumerate(spec.money_columns, start=3):
+    for day in sorted(set(src) | set(raw), key=str):
+        a, b = src.get(day), raw.get(day)
+        for i, name in enumerate(spec.money_columns, start=2):
             va = a[i] if a else None
             vb = b[i] if b else None
             if va != vb:
@@ -114,8 +178,36 @@ def _check_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, backend: str) 
 
 
 def reconcile(con: duckdb.DuckDBPyConnection, store_url: str) -> ReconciliationReport:
-    backend = attach_store(con, store_url, alias="src")
-    try:
-        return ReconciliationReport([_check_table(con, s, backend) for s in landed_tables()])
-    finally:
-        con.execute("detach src")
+    """Both sides, one after the other."""
+    return compare(con, read_store_side(store_url, landing_cutoffs(con)))
+
+
+class StoreScan:
+    """``read_store_side`` on a thread of its own, so the refresh can build meanwhile.
+
+    ``result`` waits for it; ``cancel`` interrupts a scan nobody will wait for (the build
+    failed). A scan that failed is read again, once, by ``result``: its error may have
+    been transient, and the Prefect flow's retries of the reconcile stage call it again."""
+
+    def __init__(self, store_url: str, cutoffs: Cutoffs) -> None:
+        self.store_url, self.cutoffs = store_url, cutoffs
+        self._con = connect()
+        # One core for the scan, the others for dbt building meanwhile.
+        self._con.execute("SET threads = 1")
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="reconcile-store")
+        self._future: Future[StoreSide] = self._pool.submit(
+            read_store_side, store_url, cutoffs, self._con)
+
+    def result(self, timeout: float | None = None) -> StoreSide:
+        try:
+            return self._future.result(timeout)
+        except TimeoutError:
+            raise
+        except Exception:  # noqa: BLE001 - read once more, inline, and let that error tell
+            return read_store_side(self.store_url, self.cutoffs)
+
+    def cancel(self) -> None:
+        if not self._future.done():
+            self._con.interrupt()
+        self._pool.shutdown(wait=True)
+        self._con.close()

@@ -1,4 +1,7 @@
-"""The refresh: land changes, reconcile, build with dbt, publish. No Prefect in here.
+"""The refresh: land changes, build with dbt, reconcile, publish. No Prefect in here.
+
+Reconciliation's store side is read on a thread while dbt builds (``StoreScan``); nothing
+is published unless both dbt and reconciliation pass.
 
 Each stage is a plain function so the Prefect flow (flows/refresh.py) can wrap them as
 tasks; ``run_refresh`` runs them in order for the CLI and tests. Every run, good or bad, is
@@ -19,7 +22,12 @@ from zoneinfo import ZoneInfo
 
 from ingestion.duck import connect
 from ingestion.landing import LandingReport, land
-from ingestion.reconcile import ReconciliationFailed, ReconciliationReport, reconcile
+from ingestion.reconcile import (
+    ReconciliationFailed,
+    ReconciliationReport,
+    StoreScan,
+    compare,
+)
 from operational.settings import Settings, get_settings
 from serving.dbt import DbtResult, project_fingerprint, run_dbt_build
 from serving.lock import writer_lock
@@ -51,6 +59,9 @@ class RefreshReport:
     unit_tests: int = 0
     reconciled_tables: int = 0
     reconciliation_failures: list[str] = field(default_factory=list)
+    # Reading the store for reconciliation, alongside dbt: not in ``stages``, whose
+    # "reconcile" is the wait for that read after dbt plus the warehouse side.
+    reconcile_store_seconds: float | None = None
     error: str | None = None
     as_of_date: str | None = None
     project_hash: str | None = None
@@ -108,10 +119,13 @@ def stage_land(settings: Settings, *, full: bool) -> LandingReport:
         con.close()
 
 
-def stage_reconcile(settings: Settings) -> ReconciliationReport:
+def stage_reconcile(settings: Settings, *, scan: StoreScan) -> ReconciliationReport:
+    """The store side read by ``scan`` (begun after landing, while dbt built) against the
+    landed ``raw`` tables, which dbt reads but never writes."""
+    store = scan.result()
     con = connect(settings.build_db_path)
     try:
-        return reconcile(con, settings.store_url)
+        return compare(con, store)
     finally:
         con.close()
 
@@ -224,34 +238,41 @@ def run_refresh(
                 landing = call("land", stage_land, settings=settings, full=full)
             report.rows_landed = {t.table: t.landed for t in landing.tables}
             report.rows_deleted = landing.rows_deleted
-            with _Timer(report, "reconcile", say):
-                recon = call("reconcile", stage_reconcile, settings=settings)
-            report.reconciled_tables = len(recon.checks)
-            if not recon.ok:
-                report.reconciliation_failures = recon.failures
-                raise ReconciliationFailed(recon)
-            as_of_date = as_of.astimezone(ZoneInfo(settings.timezone)).date().isoformat()
-            report.as_of_date, report.project_hash = as_of_date, project_fingerprint()
-            report.dbt_mode, select = dbt_selection(
-                landing, full=full, previous=previous, as_of_date=as_of_date,
-                project_hash=report.project_hash,
-            )
-            with _Timer(report, "dbt", say):
-                if report.dbt_mode != "skip":
-                    dbt_result = call(
-                        "dbt", stage_dbt, settings=settings, as_of_date=as_of_date,
-                        full=needs_full_refresh(full=full, previous=previous,
-                                                project_hash=report.project_hash),
-                        select=select,
-                        unit_tests=runs_unit_tests(previous=previous,
-                                                   project_hash=report.project_hash),
-                    )
-                    report.models, report.tests = dbt_result.models, dbt_result.tests
-                    report.unit_tests = dbt_result.unit_tests
-                    report.dbt_runner = dbt_result.runner
-                    report.dbt_worker_peak_mb = dbt_result.worker_peak_mb
-            with _Timer(report, "publish", say):
-                call("publish", stage_publish, settings=settings, report=report, as_of=as_of)
+            # The store side of reconciliation needs only the cut-offs: it is read while dbt
+            # builds, and the build is published only once both sides agree.
+            scan = StoreScan(settings.store_url, landing.cutoffs)
+            try:
+                as_of_date = as_of.astimezone(ZoneInfo(settings.timezone)).date().isoformat()
+                report.as_of_date, report.project_hash = as_of_date, project_fingerprint()
+                report.dbt_mode, select = dbt_selection(
+                    landing, full=full, previous=previous, as_of_date=as_of_date,
+                    project_hash=report.project_hash,
+                )
+                with _Timer(report, "dbt", say):
+                    if report.dbt_mode != "skip":
+                        dbt_result = call(
+                            "dbt", stage_dbt, settings=settings, as_of_date=as_of_date,
+                            full=needs_full_refresh(full=full, previous=previous,
+                                                    project_hash=report.project_hash),
+                            select=select,
+                            unit_tests=runs_unit_tests(previous=previous,
+                                                       project_hash=report.project_hash),
+                        )
+                        report.models, report.tests = dbt_result.models, dbt_result.tests
+                        report.unit_tests = dbt_result.unit_tests
+                        report.dbt_runner = dbt_result.runner
+                        report.dbt_worker_peak_mb = dbt_result.worker_peak_mb
+                with _Timer(report, "reconcile", say):
+                    recon = call("reconcile", stage_reconcile, settings=settings, scan=scan)
+                report.reconciled_tables = len(recon.checks)
+                report.reconcile_store_seconds = round(recon.store_seconds, 3)
+                if not recon.ok:
+                    report.reconciliation_failures = recon.failures
+                    raise ReconciliationFailed(recon)
+                with _Timer(report, "publish", say):
+                    call("publish", stage_publish, settings=settings, report=report, as_of=as_of)
+            finally:
+                scan.cancel()
         report.status = "success"
         return report
     except BaseException as exc:

@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 MEASUREMENTS = [
     "seed.sqlite", "seed.postgres", "memory.seed",
     "refresh.full", *(f"refresh.full.{s}" for s in ("prepare", "land", "reconcile", "dbt",
-                                                     "publish")),
+                                                     "publish", "reconcile_store")),
     "limit", *(f"limit.{s}" for s in ("connect", "read", "marts", "reports", "write")),
     "ratio.full_vs_limit", "memory.refresh", "memory.limit",
     "import.sqlite.lines", "import.postgres.lines", "import.sqlite.all", "import.postgres.all",
@@ -31,7 +31,7 @@ MEASUREMENTS = [
     "dashboard.cold.p50", "dashboard.cold.p95", "dashboard.warm.p50", "dashboard.warm.p95",
     "kpis.warehouse", "kpis.warehouse.connect", "kpis.oltp", "ratio.oltp_vs_warehouse",
     "refresh.incremental", *(f"refresh.incremental.{s}" for s in ("land", "reconcile", "dbt",
-                                                                  "publish")),
+                                                                  "publish", "reconcile_store")),
     "ratio.incremental_vs_full", "memory.incremental",
     "refresh.incremental_cold", "refresh.incremental_cold.dbt",
     "write_to_kpi", "write.p50", "write.p95", "write.throughput",

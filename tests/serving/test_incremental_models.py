@@ -322,3 +322,41 @@ def test_an_invoiced_order_moved_to_another_owner_rebuilds_its_receivables_dates
             "join marts.fct_invoices i on i.invoice_id = e.item_invoice_id "
             "where i.sales_order_id = ?)", [order]).fetchall()}
     assert other in owners  # the order's receivables moved to its new owner
+
+
+def test_a_warehouse_that_does_not_reconcile_with_the_store_is_not_published(home: Home) -> None:
+    """Reconciliation reads the store while dbt builds; a build whose landed data does not
+    match the store is still never published, and the run history says why."""
+    import duckdb
+
+    from ingestion.reconcile import ReconciliationFailed
+    from serving.read import build_info
+    from serving.refresh import read_history
+
+    home.refresh()
+    published = home.settings.published_db_path
+    customer = home.store("select min(id) from customer")[0][0]
+    bump = "update raw.customer set credit_limit = credit_limit + {} where id = {}"
+    con = duckdb.connect(str(published))
+    con.execute(bump.format("0.01", customer))  # a corrupted amount, row counts equal
+    before = build_info(con)["build_id"]
+    con.close()
+    (line,) = home.store("select max(id) from sales_order_line")[0]
+    home.store("update sales_order_line set version = version + 1, updated_at = :t where id = :i",
+               i=line, t=_now())  # a change, so dbt builds while the store is read
+    try:
+        with pytest.raises(ReconciliationFailed, match="customer: credit_limit on"):
+            home.refresh()
+        last = read_history(home.settings, limit=1)[0]
+        assert last["status"] == "failed" and last["dbt_mode"] == "changed"
+        assert last["models"] > 0  # dbt built; the build was thrown away
+        assert [f.split(" on ")[0] for f in last["reconciliation_failures"]] == [
+            "customer: credit_limit"]
+        with open_published(home.settings) as con:
+            assert build_info(con)["build_id"] == before
+    finally:
+        con = duckdb.connect(str(published))
+        con.execute(bump.format("-0.01", customer))
+        con.close()
+    report = home.refresh()
+    assert report.status == "success" and report.reconcile_store_seconds is not None
