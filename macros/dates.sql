@@ -22,3 +22,12 @@
 {% macro as_of_date() -%}
     cast('{{ as_of_date_value().isoformat() }}' as date)
 {%- endmacro %}
+
+
+{#- The local dates of the earliest and latest of a timestamp column, as rows of
+    `business_date`: for a min/max over local dates, two conversions instead of one a row. -#}
+{% macro local_date_bounds(relation, column) -%}
+    select {{ to_local_date('min(' ~ column ~ ')') }} as business_date from {{ relation }}
+    union all
+    select {{ to_local_date('max(' ~ column ~ ')') }} as business_date from {{ relation }}
+{%- endmacro %}

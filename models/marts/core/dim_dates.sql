@@ -17,7 +17,12 @@ invoices as (
 
 deliveries as (
 
-    select delivered_date as business_date from {{ ref('stg_erp__deliveries') }}
+    {#- Deliveries and stock movements have timestamps, turned into local dates by their
+        staging models: the earliest and latest timestamp are converted here, not all of
+        them (a million time zone conversions for two dates). Only the years count, and
+        local time never runs backwards across New Year, so their years are those of the
+        local dates. #}
+    {{ local_date_bounds(ref('stg_erp__deliveries'), 'delivered_at') }}
 
 ),
 
@@ -29,7 +34,7 @@ payments as (
 
 stock_movements as (
 
-    select moved_date as business_date from {{ ref('stg_erp__stock_movements') }}
+    {{ local_date_bounds(ref('stg_erp__stock_movements'), 'moved_at') }}
 
 ),
 
