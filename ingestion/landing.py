@@ -115,24 +115,6 @@ def _columns(con: duckdb.DuckDBPyConnection, where: str, params: list[object]) -
     return found
 
 
-def _store_columns(con: duckdb.DuckDBPyConnection, alias: str, backend: str) -> Columns:
-    """Every store table's columns. SQLite's are read from its own catalog (~5 ms): DuckDB's
-    catalog of an attached SQLite file first loads every table (~0.6 s at large, in every
-    refresh). Values from SQLite are read as text (``sqlite_all_varchar``), so each column
-    is VARCHAR, as DuckDB's catalog would say."""
-    if backend != "sqlite":
-        return _columns(con, "database_name = ?", [alias])
-    inner = ("select m.name as t, p.name as c from sqlite_master as m "
-             "join pragma_table_info(m.name) as p "
-             "where m.type = 'table' order by m.name, p.cid")
-    found: Columns = {}
-    for table, name in con.execute(
-        f"select * from sqlite_query({_sql_text(alias)}, {_sql_text(inner)})"
-    ).fetchall():
-        found.setdefault(table, {})[name] = "VARCHAR"
-    return found
-
-
 def _source_columns(source: Columns, table: str) -> dict[str, str]:
     if table not in source:
         raise SchemaDriftError(
@@ -316,7 +298,7 @@ def land(
     try:
         con.execute("begin transaction")
         con.execute("delete from meta.changed_rows")
-        source_columns = _store_columns(con, "src", backend)
+        source_columns = _columns(con, "database_name = ?", ["src"])
         raw_columns = _columns(
             con, "schema_name = 'raw' and database_name = current_database()", []
         )
