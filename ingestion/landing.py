@@ -30,6 +30,8 @@ from ingestion.catalog import TableSpec, landed_tables
 from ingestion.duck import attach_store
 
 Progress = Callable[[str, int, int], None]
+# table -> the cursor its landing left (None: the table was empty at landing)
+Cutoffs = dict[str, datetime | None]
 
 
 class SchemaDriftError(RuntimeError):
@@ -51,7 +53,7 @@ class LandingReport:
     tables: list[TableLanding]
     seconds: float
     # Each table's cursor as this landing left it: reconciliation's cut-off.
-    cutoffs: dict[str, datetime | None] = field(default_factory=dict)
+    cutoffs: Cutoffs = field(default_factory=dict)
 
     @property
     def rows_landed(self) -> int:
@@ -269,6 +271,12 @@ def _land_table(
     return TableLanding(spec.name, "incremental", landed, deleted, new_cursor or cursor_at, added)
 
 
+def landing_cutoffs(con: duckdb.DuckDBPyConnection) -> Cutoffs:
+    """Each landed table's cursor in ``con``'s warehouse: reconciliation's cut-off."""
+    found = dict(con.execute("select table_name, cursor_at from meta.landing_state").fetchall())
+    return {spec.name: found.get(spec.name) for spec in landed_tables()}
+
+
 def _save_cursor(con: duckdb.DuckDBPyConnection, table: str, cursor_at: datetime | None) -> None:
     # Never ahead of the clock: a row stamped in the future (imported history, a skewed
     # writer) must not push the cursor past rows that real writers commit now.
@@ -309,14 +317,11 @@ def land(
             )
             if progress:
                 progress(spec.name, i + 1, len(specs))
-        cutoffs = dict(
-            con.execute("select table_name, cursor_at from meta.landing_state").fetchall()
-        )
+        cutoffs = landing_cutoffs(con)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
     finally:
         con.execute("detach src")
-    return LandingReport(results, time.perf_counter() - started,
-                         {spec.name: cutoffs.get(spec.name) for spec in specs})
+    return LandingReport(results, time.perf_counter() - started, cutoffs)

@@ -18,17 +18,13 @@ from __future__ import annotations
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import duckdb
 
 from ingestion.catalog import TableSpec, landed_tables
 from ingestion.duck import attach_store, connect
-from ingestion.landing import _q
-
-# table -> the cursor its landing left (None: the table was empty at landing)
-Cutoffs = dict[str, datetime | None]
+from ingestion.landing import Cutoffs, _q, landing_cutoffs
 
 
 @dataclass
@@ -103,12 +99,6 @@ def _sums_sql(spec: TableSpec, relation: str, *, where: str, extra: str = "") ->
     sums += [f"sum({_col(spec, m)}) filter ({where})" for m in spec.money_columns]
     columns = ", ".join([*sums, extra] if extra else sums)
     return f"select {day} as day, {columns} from {relation} group by all"
-
-
-def landing_cutoffs(con: duckdb.DuckDBPyConnection) -> Cutoffs:
-    """Each landed table's cut-off, from the warehouse being built."""
-    found = dict(con.execute("select table_name, cursor_at from meta.landing_state").fetchall())
-    return {spec.name: found.get(spec.name) for spec in landed_tables()}
 
 
 def read_store_side(

@@ -8,8 +8,8 @@ from pathlib import Path
 from sqlmodel import Session
 
 from ingestion.duck import connect
-from ingestion.landing import land
-from ingestion.reconcile import StoreScan, compare, landing_cutoffs, reconcile
+from ingestion.landing import land, landing_cutoffs
+from ingestion.reconcile import StoreScan, compare, reconcile
 from operational.models import Customer
 
 
