@@ -54,6 +54,13 @@
     {%- if not execute or not is_incremental() or not var('incremental_keys', false) -%}
         {{- return(none) -}}
     {%- endif -%}
+    {{- return(sales_orders_changed_upstream()) -}}
+{%- endmacro %}
+
+{% macro sales_orders_changed_upstream() -%}
+    {#- The ids of the sales orders whose rows of this node the landing may have changed, or
+        none (any of them): a table other than orders, lines and deliveries changed, one
+        was landed whole, or too many orders changed. -#}
     {%- set keyed = ['sales_order', 'sales_order_line', 'delivery'] -%}
     {%- for table, whole in changed_upstream(model.unique_id).items() -%}
         {%- if table not in keyed or whole -%}{{- return(none) -}}{%- endif -%}
@@ -85,11 +92,14 @@
 {%- endmacro %}
 
 {% macro changed_customers() -%}
-    {#- The ids of the customers whose rows to rebuild, or none: rebuild every row. The
-        customers of the orders changed, before and after (an order moved to another
-        customer changes both), and the unknown member -1 (an order whose customer is
-        missing counts there). -#}
-    {%- set orders = changed_sales_orders() -%}
+    {#- The ids of the customers whose rows to rebuild, or none: rebuild every row. -#}
+    {{- return(customers_of_orders(changed_sales_orders())) -}}
+{%- endmacro %}
+
+{% macro customers_of_orders(orders) -%}
+    {#- The customers of the orders ``orders`` (a list of ids; none: every customer), before
+        and after (an order moved to another customer changes both), and the unknown member
+        -1 (an order whose customer is missing counts there). -#}
     {%- if orders is none -%}{{- return(none) -}}{%- endif -%}
     {%- if not orders -%}{{- return([-1]) -}}{%- endif -%}
     {%- set found = run_query(
@@ -121,14 +131,66 @@
     {%- if ids is not none -%}where {{ keys_condition(column, ids) }}{%- endif -%}
 {%- endmacro %}
 
+{% macro keys_list(ids) -%}
+    {#- The SQL list `(...)` of the ids (a list of SQL literals). -#}
+    ({{ (ids | join(', ')) if ids else 'null' }})
+{%- endmacro %}
+
 {% macro delete_changed_rows(column, ids) -%}
     {#- pre_hook of an incremental model: drop the rows about to be rebuilt (every row when
         ``ids`` is none: all are rebuilt in place), and note which they are for the model's
         tests (record_rebuilt_rows). -#}
     {%- if is_incremental() -%}
-        {%- do record_rebuilt_rows(keys_condition(column, ids)) -%}
+        {%- if ids is not none -%}{%- do record_rebuilt_rows(column, ids) -%}{%- endif -%}
         delete from {{ this }} {{ keys_filter(column, ids) }}
     {%- endif -%}
+{%- endmacro %}
+
+{% macro note_changed_view_rows(grain='source') -%}
+    {#- pre_hook of the staging and intermediate views: note which of the view's rows the
+        landing may have changed, for its tests and for the `relationships` tests that read
+        it (rebuilt_rows_condition). A view is never rebuilt, but the rows it shows change
+        with its sources. ``grain``:
+        - 'source': a staging view of one operational table, its key the table's `id`
+          renamed (`id as <key>`): the rows of the ids the landing inserted, replaced or
+          deleted;
+        - 'sales_order': a view of orders, lines and deliveries with a sales_order_id
+          column: the orders touched (sales_orders_changed_upstream);
+        - 'customer': a view with a customer_id column, a function of those orders: their
+          customers (customers_of_orders).
+        Nothing is noted (every row is tested) when the refresh did not ask for it
+        (incremental_keys), a table was landed whole, another table the view reads changed
+        or too many keys changed. -#}
+    {%- if execute and var('incremental_keys', false) and target.type == 'duckdb' -%}
+        {%- if grain == 'source' -%}
+            {%- do note_changed_source_rows() -%}
+        {%- elif grain == 'sales_order' -%}
+            {%- set orders = sales_orders_changed_upstream() -%}
+            {%- if orders is not none -%}{%- do record_rebuilt_rows('sales_order_id', orders) -%}{%- endif -%}
+        {%- elif grain == 'customer' -%}
+            {%- set customers = customers_of_orders(sales_orders_changed_upstream()) -%}
+            {%- if customers is not none -%}{%- do record_rebuilt_rows('customer_id', customers) -%}{%- endif -%}
+        {%- else -%}
+            {%- do exceptions.raise_compiler_error("note_changed_view_rows: unknown grain " ~ grain) -%}
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro note_changed_source_rows() -%}
+    {#- note_changed_view_rows('source'). -#}
+    {%- set parents = model.depends_on.get('nodes', []) -%}
+    {%- if parents | length != 1 or parents[0] not in graph.sources -%}{{- return(none) -}}{%- endif -%}
+    {%- set key = modules.re.search('\\bid as (\\w+)', model.raw_code) -%}
+    {%- if not key -%}{{- return(none) -}}{%- endif -%}
+    {%- set found = run_query(
+        "select id from meta.changed_rows where table_name = '"
+        ~ graph.sources[parents[0]].identifier ~ "' order by id nulls first"
+    ) -%}
+    {%- set ids = found.columns[0].values() | list -%}
+    {%- if (ids and ids[0] is none) or ids | length > var('incremental_order_limit', 20000) -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {%- do record_rebuilt_rows(key.group(1), ids) -%}
 {%- endmacro %}
 
 {% macro delete_changed_customers() -%}
@@ -256,51 +318,120 @@
     {%- if execute and target.type == 'duckdb' -%}
         {%- do run_query("create schema if not exists meta") -%}
         {%- do run_query(
-            "create or replace table meta.rebuilt_rows (model varchar, condition varchar)"
+            "create or replace table meta.rebuilt_rows "
+            "(model varchar, condition varchar, key_column varchar, keys varchar)"
         ) -%}
     {%- endif -%}
 {%- endmacro %}
 
-{% macro record_rebuilt_rows(condition) -%}
-    {#- Note that this invocation rebuilt only the rows of the model meeting ``condition``
-        (none: every row). -#}
-    {%- if condition and target.type == 'duckdb' -%}
+{% macro record_rebuilt_rows(column, ids) -%}
+    {#- Note that this invocation rebuilt (or, for a view, may have changed) only the rows of
+        the model whose ``column`` is one of ``ids`` (a list of SQL literals). -#}
+    {%- if target.type == 'duckdb' -%}
+        {%- set condition = keys_condition(column, ids) | trim -%}
         {%- do run_query(
             "insert into meta.rebuilt_rows values ('" ~ model.unique_id ~ "', '"
-            ~ (condition | replace("'", "''")) ~ "')"
+            ~ (condition | replace("'", "''")) ~ "', '" ~ column ~ "', '"
+            ~ (keys_list(ids) | replace("'", "''")) ~ "')"
         ) -%}
     {%- endif -%}
 {%- endmacro %}
 
 {% macro rebuilt_rows_condition() -%}
-    {#- For a data test: the rows of the model under test that this invocation rebuilt, or
-        none (test every row). Rows not rebuilt passed the same tests when they were built
-        and are unchanged since. A test that also reads another node this invocation
-        rebuilds (a relationships test's parent) tests every row: that parent's rows may
-        have gone. A node not selected is one the change did not reach (the refresh selects
-        everything downstream of the changed tables). -#}
+    {#- For a data test: the rows of the model under test to read, or none (every row).
+
+        Rows not rebuilt passed the same tests when they were built and are unchanged since,
+        so a test reads the rows its model rebuilt (or, for a view, the rows the landing may
+        have changed), as its model noted them (record_rebuilt_rows); a model that noted
+        nothing was rebuilt whole. A node not selected is one the change did not reach (the
+        refresh selects everything downstream of the changed tables).
+
+        A test that also reads another node this invocation rebuilt reads every row, since
+        a row of that node may have gone; except a `relationships` test whose parent noted
+        its changed rows by the very key the test looks up: a child row can only have lost
+        its parent if it changed itself or points at one of those keys, so the test reads
+        those rows. On a view, only tests that judge each row on its own (and `unique`,
+        see get_where_subquery) read fewer rows: a view's rows are not keyed by the rows
+        rebuilt as an incremental model's are. -#}
     {%- if not execute or not var('incremental_keys', false) or target.type != 'duckdb' -%}
         {{- return(none) -}}
     {%- endif -%}
     {%- set tested = model.get('attached_node') -%}
-    {%- if not tested -%}{{- return(none) -}}{%- endif -%}
+    {%- if not tested or tested not in graph.nodes -%}{{- return(none) -}}{%- endif -%}
+    {%- set test = model.get('test_metadata') or {} -%}
+    {%- set kind = test.get('name') -%}
+    {%- set kwargs = test.get('kwargs') or {} -%}
+    {%- set parents = [] -%}
     {%- for node in model.depends_on.nodes if node != tested -%}
-        {%- if node in selected_resources or node not in graph.nodes -%}{{- return(none) -}}{%- endif -%}
+        {%- if node not in graph.nodes -%}{{- return(none) -}}{%- endif -%}
+        {%- if node in selected_resources -%}
+            {%- if kind != 'relationships' or parents -%}{{- return(none) -}}{%- endif -%}
+            {%- do parents.append(node) -%}
+        {%- endif -%}
     {%- endfor -%}
+    {%- if graph.nodes[tested].config.materialized == 'view'
+        and kind not in ['not_null', 'accepted_values', 'status_in_seed', 'expression_is_true',
+                         'unique', 'relationships'] -%}
+        {{- return(none) -}}
+    {%- endif -%}
     {%- set found = run_query(
-        "select condition from meta.rebuilt_rows where model = '" ~ tested ~ "'"
+        "select model, condition, key_column, keys from meta.rebuilt_rows where model in ('"
+        ~ ([tested] + parents) | join("', '") ~ "')"
     ) -%}
-    {{- return(found.rows[0][0] if found.rows else none) -}}
+    {%- set noted = {} -%}
+    {%- for row in found.rows -%}{%- do noted.update({row[0]: row}) -%}{%- endfor -%}
+    {%- if tested in selected_resources -%}
+        {%- if tested not in noted -%}{{- return(none) -}}{%- endif -%}
+        {%- set own = noted[tested][1] -%}
+    {%- elif parents -%}
+        {%- set own = none -%}
+    {%- else -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {%- if not parents -%}{{- return(own) -}}{%- endif -%}
+    {%- set parent = noted.get(parents[0]) -%}
+    {%- if parent is none or parent[2] != kwargs.get('field') -%}{{- return(none) -}}{%- endif -%}
+    {%- set lost = kwargs.get('column_name') ~ ' in ' ~ parent[3] -%}
+    {{- return(lost if own is none else '(' ~ own ~ ') or (' ~ lost ~ ')') -}}
+{%- endmacro %}
+
+{% macro values_condition(column, relation, condition) -%}
+    {#- SQL: the rows of ``relation`` whose ``column`` has a value of one of the rows meeting
+        ``condition``, as a literal list when not too long: DuckDB prunes scans by a list of
+        constants, even under a view's joins and groups, but not by a subquery. -#}
+    {%- set found = run_query(
+        "select distinct case when typeof(" ~ column ~ ") in ('TINYINT', 'SMALLINT', 'INTEGER',
+            'BIGINT', 'HUGEINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT')
+            then cast(" ~ column ~ " as varchar)
+            else 'cast(''' || replace(cast(" ~ column ~ " as varchar), '''', '''''') || ''' as '
+                || typeof(" ~ column ~ ") || ')' end
+        from " ~ relation ~ "
+        where (" ~ condition ~ ") and " ~ column ~ " is not null
+        order by 1"
+    ) -%}
+    {%- set values = found.columns[0].values() | list -%}
+    {%- if values | length > var('incremental_order_limit', 20000) -%}
+        {{- return(column ~ ' in (select ' ~ column ~ ' from ' ~ relation ~ ' where ' ~ condition ~ ')') -}}
+    {%- endif -%}
+    {{- return(column ~ ' in ' ~ keys_list(values)) -}}
 {%- endmacro %}
 
 {% macro get_where_subquery(relation) -%}
     {#- dbt's own (the test's `where` config), and the rows this invocation rebuilt:
-        tests follow the change as the models do (rebuilt_rows_condition). -#}
+        tests follow the change as the models do (rebuilt_rows_condition). A `unique` test
+        reads every row sharing a value with those rows: a changed row may repeat the value
+        of one that did not change. -#}
     {%- set conditions = [] -%}
     {%- set where = config.get('where') -%}
     {%- if where -%}{%- do conditions.append(where) -%}{%- endif -%}
     {%- set rebuilt = rebuilt_rows_condition() -%}
-    {%- if rebuilt -%}{%- do conditions.append(rebuilt) -%}{%- endif -%}
+    {%- if rebuilt -%}
+        {%- set test = model.get('test_metadata') or {} -%}
+        {%- if test.get('name') == 'unique' -%}
+            {%- set rebuilt = values_condition(test.kwargs.column_name, relation, rebuilt) -%}
+        {%- endif -%}
+        {%- do conditions.append(rebuilt) -%}
+    {%- endif -%}
     {%- if conditions -%}
         {%- set filtered -%}
             (select * from {{ relation }} where ({{ conditions | join(') and (') }})) dbt_subquery

@@ -254,7 +254,9 @@ def test_changes_rebuild_the_days_their_orders_count_on_and_test_only_those_rows
         "unique_combination_rpt_kpi_daily_dims_")
     assert "dbt_subquery" not in home.test_code(
         "relationships_fct_deliveries_sales_order_line_id__")
-    assert "dbt_subquery" not in home.test_code("not_null_stg_erp__sales_orders_sales_order_id")
+    # a view's tests read the rows of the changed orders (see the test of views below)
+    assert "where (sales_order_id in (" in home.test_code(
+        "not_null_stg_erp__sales_orders_sales_order_id")
     incremental = home.tables()
     home.refresh(full=True)
     assert home.tables() == incremental
@@ -360,3 +362,96 @@ def test_a_warehouse_that_does_not_reconcile_with_the_store_is_not_published(hom
         con.close()
     report = home.refresh()
     assert report.status == "success" and report.reconcile_store_seconds is not None
+
+
+def _unguarded(home: Home, *statements: tuple[str, tuple]) -> None:
+    """Run statements on the SQLite store with its foreign keys off: the rows that break the
+    warehouse's `relationships` tests, which the store itself would refuse."""
+    raw = home.engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        cur.execute("PRAGMA foreign_keys=OFF")
+        for sql, params in statements:
+            cur.execute(sql, params)
+        raw.commit()
+        cur.execute("PRAGMA foreign_keys=ON")
+    finally:
+        raw.close()
+
+
+def _failed(home: Home, prefix: str) -> dict:
+    """The last build's result of the one data test whose name starts with ``prefix``."""
+    return next(r for u, r in home.results().items() if u.startswith(f"test.mis.{prefix}"))
+
+
+def test_the_tests_of_views_read_the_rows_changed_and_still_catch_a_bad_one(
+    home: Home,
+) -> None:
+    """Staging and intermediate views are never rebuilt, but the rows they show change with
+    their tables: their data tests read the rows the landing changed; a `unique` test, every
+    row sharing a value with those; a `relationships` test, also every row pointing at a
+    parent row that changed or went. Rows that break those tests are made here with the
+    store's own guards (a unique index, foreign keys) off: the warehouse must still see them."""
+    home.refresh()
+    order, other = home.store(
+        "select id, (select min(id) from sales_order) from sales_order "
+        "where id = (select max(id) from sales_order)")[0]
+    home.store("update sales_order set version = version + 1, updated_at = :t where id = :i",
+               i=order, t=_now())
+    assert home.refresh().status == "success"
+    assert f"where (sales_order_id in ({order}))" in home.test_code(
+        "not_null_stg_erp__sales_orders_sales_order_id")
+    assert "where (order_no in (cast('" in home.test_code("unique_stg_erp__sales_orders_order_no")
+    assert "where (sales_order_line_id in (" in home.test_code(
+        "unique_int_deliveries_aggregated_to_order_lines_sales_order_line_id")
+
+    # an order number repeated by a changed order: the other order did not change, yet
+    # `unique` reads it, since it shares the changed row's value
+    (index,) = home.store("select name from sqlite_master where type = 'index' "
+                          "and tbl_name = 'sales_order' and sql like '%order_no%'")[0]
+    (order_no,) = home.store("select order_no from sales_order where id = :i", i=order)[0]
+    home.store(f"drop index {index}")
+    home.store("update sales_order set order_no = (select order_no from sales_order "
+               "where id = :o), version = version + 1, updated_at = :t where id = :i",
+               o=other, i=order, t=_now())
+    try:
+        with pytest.raises(Exception) as failed:
+            home.refresh()
+        assert any("unique_stg_erp__sales_orders_order_no" in f
+                   for f in getattr(failed.value, "failures", [])), failed.value
+        node = _failed(home, "unique_stg_erp__sales_orders_order_no")
+        assert node["status"] == "fail" and node["failures"] == 1
+        assert "where (order_no in (cast('" in node["compiled_code"]
+    finally:
+        home.store("update sales_order set order_no = :n, version = version + 1, "
+                   "updated_at = :t where id = :i", n=order_no, i=order, t=_now())
+        home.store(f"create unique index {index} on sales_order (order_no)")
+    assert home.refresh().status == "success"
+
+    # an invoiced order deleted under its invoices and lines: those did not change, yet the
+    # tests of their orders read the rows pointing at the order that went (the invoices'
+    # test fails the build; the staging one, a warning by design, reports it too)
+    gone = home.store("select min(sales_order_id) from invoice")[0][0]
+    _unguarded(home,
+               ("create table kept_order as select * from sales_order where id = ?", (gone,)),
+               ("delete from sales_order where id = ?", (gone,)))
+    try:
+        with pytest.raises(Exception) as failed:
+            home.refresh()
+        invoices = "relationships_fct_invoices_sales_order_id__"
+        lines = "relationships_stg_erp__sales_order_lines_sales_order_id__"
+        assert any(invoices in f for f in getattr(failed.value, "failures", [])), failed.value
+        for prefix, status in ((invoices, "fail"), (lines, "warn")):
+            node = _failed(home, prefix)
+            assert node["status"] == status and node["failures"] >= 1, (prefix, node["status"])
+            assert f"where (sales_order_id in ({gone}))" in node["compiled_code"]
+    finally:
+        _unguarded(home,
+                   ("insert into sales_order select * from kept_order", ()),
+                   ("drop table kept_order", ()),
+                   ("update sales_order set version = version + 1, updated_at = ? where id = ?",
+                    (_now().isoformat(sep=" "), gone)))
+    assert home.refresh().status == "success"
+    incremental = home.tables()
+    home.refresh(full=True)
+    assert home.tables() == incremental
