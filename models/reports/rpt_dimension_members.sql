@@ -1,7 +1,8 @@
 {#- Every member of the dimensions KPIs can be cut by (serving.kpis.by_dimension, dashboard
     filters): the conformed dimensions' current members, their explicit unknown members, and
     the historical members the facts carry (a region or grade valid on an order, opportunity
-    or ticket date; a lead's own region). -#}
+    or ticket date; a lead's own region). The large cell tables are made distinct first:
+    each is read by several of the unions below. -#}
 with
 
 customers as (
@@ -30,7 +31,7 @@ employees as (
 
 kpi_cells as (
 
-    select
+    select distinct
         customer_region,
         product_category,
         customer_grade
@@ -40,7 +41,7 @@ kpi_cells as (
 
 receivable_cells as (
 
-    select
+    select distinct
         customer_region,
         customer_grade
     from {{ ref('rpt_receivables_daily_dims') }}
