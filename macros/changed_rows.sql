@@ -121,9 +121,7 @@
 {% macro keys_condition(column, ids) -%}
     {#- `<column> in (...)` for an incremental build of the ids (a list of SQL literals),
         else nothing. -#}
-    {%- if ids is not none -%}
-        {{ column }} in ({{ (ids | join(', ')) if ids else 'null' }})
-    {%- endif -%}
+    {%- if ids is not none -%}{{ column }} in {{ keys_list(ids) }}{%- endif -%}
 {%- endmacro %}
 
 {% macro keys_filter(column, ids) -%}
@@ -141,7 +139,7 @@
         ``ids`` is none: all are rebuilt in place), and note which they are for the model's
         tests (record_rebuilt_rows). -#}
     {%- if is_incremental() -%}
-        {%- if ids is not none -%}{%- do record_rebuilt_rows(column, ids) -%}{%- endif -%}
+        {%- do record_rebuilt_rows(column, ids) -%}
         delete from {{ this }} {{ keys_filter(column, ids) }}
     {%- endif -%}
 {%- endmacro %}
@@ -165,11 +163,10 @@
         {%- if grain == 'source' -%}
             {%- do note_changed_source_rows() -%}
         {%- elif grain == 'sales_order' -%}
-            {%- set orders = sales_orders_changed_upstream() -%}
-            {%- if orders is not none -%}{%- do record_rebuilt_rows('sales_order_id', orders) -%}{%- endif -%}
+            {%- do record_rebuilt_rows('sales_order_id', sales_orders_changed_upstream()) -%}
         {%- elif grain == 'customer' -%}
-            {%- set customers = customers_of_orders(sales_orders_changed_upstream()) -%}
-            {%- if customers is not none -%}{%- do record_rebuilt_rows('customer_id', customers) -%}{%- endif -%}
+            {%- do record_rebuilt_rows('customer_id',
+                                       customers_of_orders(sales_orders_changed_upstream())) -%}
         {%- else -%}
             {%- do exceptions.raise_compiler_error("note_changed_view_rows: unknown grain " ~ grain) -%}
         {%- endif -%}
@@ -319,20 +316,19 @@
         {%- do run_query("create schema if not exists meta") -%}
         {%- do run_query(
             "create or replace table meta.rebuilt_rows "
-            "(model varchar, condition varchar, key_column varchar, keys varchar)"
+            "(model varchar, key_column varchar, keys varchar)"
         ) -%}
     {%- endif -%}
 {%- endmacro %}
 
 {% macro record_rebuilt_rows(column, ids) -%}
     {#- Note that this invocation rebuilt (or, for a view, may have changed) only the rows of
-        the model whose ``column`` is one of ``ids`` (a list of SQL literals). -#}
-    {%- if target.type == 'duckdb' -%}
-        {%- set condition = keys_condition(column, ids) | trim -%}
+        the model whose ``column`` is one of ``ids`` (a list of SQL literals); ids none:
+        nothing to note, every row was rebuilt. -#}
+    {%- if ids is not none and target.type == 'duckdb' -%}
         {%- do run_query(
-            "insert into meta.rebuilt_rows values ('" ~ model.unique_id ~ "', '"
-            ~ (condition | replace("'", "''")) ~ "', '" ~ column ~ "', '"
-            ~ (keys_list(ids) | replace("'", "''")) ~ "')"
+            "insert into meta.rebuilt_rows values ('" ~ model.unique_id ~ "', '" ~ column
+            ~ "', '" ~ (keys_list(ids) | replace("'", "''")) ~ "')"
         ) -%}
     {%- endif -%}
 {%- endmacro %}
@@ -375,14 +371,14 @@
         {{- return(none) -}}
     {%- endif -%}
     {%- set found = run_query(
-        "select model, condition, key_column, keys from meta.rebuilt_rows where model in ('"
+        "select model, key_column, keys from meta.rebuilt_rows where model in ('"
         ~ ([tested] + parents) | join("', '") ~ "')"
     ) -%}
     {%- set noted = {} -%}
     {%- for row in found.rows -%}{%- do noted.update({row[0]: row}) -%}{%- endfor -%}
     {%- if tested in selected_resources -%}
         {%- if tested not in noted -%}{{- return(none) -}}{%- endif -%}
-        {%- set own = noted[tested][1] -%}
+        {%- set own = noted[tested][1] ~ ' in ' ~ noted[tested][2] -%}
     {%- elif parents -%}
         {%- set own = none -%}
     {%- else -%}
@@ -390,8 +386,8 @@
     {%- endif -%}
     {%- if not parents -%}{{- return(own) -}}{%- endif -%}
     {%- set parent = noted.get(parents[0]) -%}
-    {%- if parent is none or parent[2] != kwargs.get('field') -%}{{- return(none) -}}{%- endif -%}
-    {%- set lost = kwargs.get('column_name') ~ ' in ' ~ parent[3] -%}
+    {%- if parent is none or parent[1] != kwargs.get('field') -%}{{- return(none) -}}{%- endif -%}
+    {%- set lost = kwargs.get('column_name') ~ ' in ' ~ parent[2] -%}
     {{- return(lost if own is none else '(' ~ own ~ ') or (' ~ lost ~ ')') -}}
 {%- endmacro %}
 
