@@ -68,6 +68,10 @@ class RefreshReport:
     dbt_mode: str | None = None  # full | changed | skip
     dbt_runner: str | None = None  # worker | worker, parsed | child process (serving/dbt.py)
     dbt_worker_peak_mb: float | None = None  # the dbt worker's peak memory in this build
+    # How the build file was made from the published copy (serving/publish.py): "synced"
+    # (only the differing parts rewritten) or "copied" (whole), and the bytes written.
+    build_file: str | None = None
+    build_file_mb_written: float | None = None
 
     @property
     def seconds(self) -> float:
@@ -229,8 +233,13 @@ def run_refresh(
     try:
         with writer_lock(lock, wait_seconds=wait_seconds, on_wait=say):
             with _Timer(report, "prepare", say):
-                call("prepare", prepare_build, build_db=settings.build_db_path,
-                     published_db=settings.published_db_path)
+                prepared = call("prepare", prepare_build, build_db=settings.build_db_path,
+                                published_db=settings.published_db_path)
+                report.build_file = prepared.how
+                report.build_file_mb_written = round(prepared.bytes_written / 2**20, 1)
+                if say and prepared.how != "empty":
+                    say(f"build file {prepared.how}: {report.build_file_mb_written:,.1f} MB of "
+                        f"{prepared.size / 2**20:,.1f} MB written")
                 previous = previous_build(settings)
             as_of = datetime.now(UTC)
             report.as_of = as_of.isoformat()
