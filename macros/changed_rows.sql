@@ -321,6 +321,18 @@
     {%- endif -%}
 {%- endmacro %}
 
+{% macro defer_checkpoints() -%}
+    {#- on-run-start of an incremental build: DuckDB checkpoints (writes its changed blocks
+        and syncs the file) each time its write-ahead log passes 16 MB, so a build that
+        rebuilds some rows of many models flushed the file to disk several times, each
+        flush waiting on the disk. Let the log grow instead: the build's changes are written
+        once, when dbt closes the file. A full build keeps the default, or its log would
+        hold the whole warehouse. -#}
+    {%- if execute and var('incremental_keys', false) and target.type == 'duckdb' -%}
+        {%- do run_query("set checkpoint_threshold = '4GB'") -%}
+    {%- endif -%}
+{%- endmacro %}
+
 {% macro record_rebuilt_rows(column, ids) -%}
     {#- Note that this invocation rebuilt (or, for a view, may have changed) only the rows of
         the model whose ``column`` is one of ``ids`` (a list of SQL literals); ids none:
