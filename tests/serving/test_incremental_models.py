@@ -1,7 +1,7 @@
 """Incremental models (macros/changed_rows.sql): a refresh that rebuilds only the sales orders
 it touched (fct_order_lines, fct_deliveries, fct_orders), their customers
-(rpt_customer_sales_daily and its _dims, rpt_customer_first_orders_dims, the journeys of
-rpt_lead_to_cash), the days they count on (rpt_kpi_daily_dims) and their months
+(dim_customers, rpt_customer_sales_daily and its _dims, rpt_customer_first_orders_dims,
+the journeys of rpt_lead_to_cash), the days they count on (rpt_kpi_daily_dims) and their months
 (rpt_sales_monthly), and the dates of their invoices' events (rpt_receivables_daily_dims)
 leaves them exactly as a full rebuild would, whatever the change: a line repriced, an order
 cancelled, moved to another customer, owner or date, a delivery deleted or moved to another
@@ -29,6 +29,7 @@ from serving.read import open_published
 from serving.refresh import RefreshReport, run_refresh
 
 INCREMENTAL = ("marts.fct_order_lines", "marts.fct_deliveries", "marts.fct_orders",
+               "marts.dim_customers",
                "reports.rpt_customer_sales_daily", "reports.rpt_customer_sales_daily_dims",
                "reports.rpt_customer_first_orders_dims", "reports.rpt_kpi_daily_dims",
                "reports.rpt_receivables_daily_dims", "reports.rpt_lead_to_cash",
@@ -174,6 +175,10 @@ def test_changes_to_orders_rebuild_those_orders_and_equal_a_full_rebuild(home: H
     assert customers == theirs | {old_customer, -1} and new_customer in customers
     assert home.built_for("rpt_customer_sales_daily", key="customer_id") == customers
     assert home.built_for("rpt_lead_to_cash", key="customer_id") == customers
+    assert home.built_for("dim_customers", key="customer_id") == customers
+    # a fact not rebuilt tests its customers only where they may have gone
+    payments = home.test_code("relationships_fct_payments_customer_id")
+    assert re.search(r"customer_id in \([-0-9, ]+\)", payments), payments
     # none of those orders is invoiced: no receivables event moves
     assert home.days_built("rpt_receivables_daily_dims", "event_date") == set()
     incremental = home.tables()
@@ -200,6 +205,7 @@ def test_a_change_to_another_table_they_read_rebuilds_every_row(home: Home) -> N
     report = home.refresh()
     assert report.dbt_mode == "changed"
     assert home.built_for("fct_order_lines") is None  # every row, in place
+    assert home.built_for("dim_customers", key="customer_id") is None
     incremental = home.tables()
     home.refresh(full=True)
     assert home.tables() == incremental

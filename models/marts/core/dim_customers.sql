@@ -1,8 +1,15 @@
+-- Incremental (config in _core__models.yml): a refresh rebuilds only the customers of the
+-- orders it touched (macros/changed_rows.sql); every customer when anything else they read
+-- changed (a customer, an employee) or on a new day (the segment looks back from the as-of
+-- date).
+{%- set customers = changed_customers() %}
+
 with
 
 customers as (
 
     select * from {{ ref('stg_crm__customers') }}
+    {{ keys_filter('customer_id', customers) }}
 
 ),
 
@@ -15,6 +22,7 @@ employees as (
 order_stats as (
 
     select * from {{ ref('int_customers_order_stats') }}
+    {{ keys_filter('customer_id', customers) }}
 
 ),
 
@@ -83,3 +91,4 @@ final as (
 )
 
 select * from final
+{{ keys_filter('customer_id', customers) }}
