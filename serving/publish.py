@@ -17,6 +17,7 @@ be reading it, and then the build is copied whole as before.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import shutil
@@ -154,8 +155,9 @@ def publish(build_db: Path, published_db: Path) -> None:
     """Checkpoint the build, prove it opens, then rename it over the published file.
 
     The build file itself becomes the published copy (a rename, not a copy: at large scale
-    copying took ~0.8 s of every refresh); the next refresh starts from a fresh copy of it
-    anyway (``prepare_build``). Both files are on the same filesystem, in the warehouse folder.
+    copying took ~0.8 s of every refresh), and the file it replaces becomes the next build
+    file, which the next refresh brings back to these bytes (``prepare_build``). Both files
+    are on the same filesystem, in the warehouse folder.
     """
     con = connect(build_db)
     try:
@@ -180,7 +182,8 @@ def publish(build_db: Path, published_db: Path) -> None:
     spare = _spare_path(build_db)
     spare.unlink(missing_ok=True)
     if published_db.exists():
-        os.link(published_db, spare)
+        with contextlib.suppress(OSError):  # no hard links here: the next build is copied
+            os.link(published_db, spare)
     os.replace(build_db, published_db)
     dir_fd = os.open(published_db.parent, os.O_RDONLY)
     try:
