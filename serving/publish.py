@@ -120,7 +120,7 @@ def sync_copy(source: Path, target: Path) -> int | None:
             new = os.pread(src.fileno(), SYNC_CHUNK, offset)
             if len(new) != min(SYNC_CHUNK, size - offset):
                 raise RuntimeError(f"{source} changed size while it was copied")
-            if os.pread(dst.fileno(), SYNC_CHUNK, offset) != new:
+            if os.pread(dst.fileno(), len(new), offset) != new:
                 os.pwrite(dst.fileno(), new, offset)
                 written += len(new)
         os.ftruncate(dst.fileno(), size)
