@@ -78,9 +78,9 @@ def prepare_build(build_db: Path, published_db: Path) -> Prepared:
 
 
 def in_use(path: Path) -> bool:
-    """Whether a process may have ``path`` open: one of ours that /proc shows holding it, or
-    any holding a DuckDB lock on it (DuckDB locks the files it opens, readers included).
-    True where /proc cannot tell (not Linux)."""
+    """Whether a process that /proc lets us see (our own user's) has ``path`` open; True
+    where /proc cannot tell (not Linux). Others' processes are left to ``sync_copy``'s lock:
+    DuckDB locks the files it opens, readers included."""
     proc = Path("/proc")
     if not (proc / "self" / "fd").is_dir():
         return True

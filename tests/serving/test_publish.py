@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -16,30 +18,48 @@ from serving import publish as pub
 from serving.publish import prepare_build, publish, stamp_build, sync_copy
 
 
-def _build(path: Path, rows: int, label: str) -> None:
-    """A build of ``rows`` rows named ``label``, stamped as a refresh stamps it."""
+def _build(path: Path, label: str, sql: str, rows: int) -> None:
+    """A build: ``sql`` run with (label, rows), then stamped ``label`` as a refresh stamps it."""
     con = duckdb.connect(str(path))
     try:
         con.execute("create schema if not exists marts")
-        con.execute(
-            "create or replace table marts.facts as "
-            "select range as id, ? || '-' || range as label, range * 1.5 as amount "
-            "from range(?)", [label, rows])
-        stamp_build(con, build_id=label, as_of=pub.datetime.now(pub.UTC), info={})
+        con.execute(sql, [label, rows])
+        stamp_build(con, build_id=label, as_of=datetime.now(UTC), info={})
     finally:
         con.close()
+
+
+def _full(path: Path, rows: int, label: str) -> None:
+    """A full build of ``rows`` rows."""
+    _build(path, label, "create or replace table marts.facts as select range as id, "
+           "? || '-' || range as label, range * 1.5 as amount from range(?)", rows)
 
 
 def _append(path: Path, rows: int, label: str) -> None:
-    """An incremental build: ``rows`` more rows, stamped ``label``."""
-    con = duckdb.connect(str(path))
+    """An incremental build: ``rows`` more rows."""
+    _build(path, label, "insert into marts.facts select 10000000 + range, ? || '-' || range, 1 "
+           "from range(?)", rows)
+
+
+@contextmanager
+def _held(path: Path, *, read_only: bool) -> Iterator[subprocess.Popen[str]]:
+    """Another process with ``path`` open in DuckDB until the block ends; it then prints the
+    build it sees (``communicate``)."""
+    proc = subprocess.Popen([
+        sys.executable, "-c",
+        "import duckdb, sys\n"
+        f"con = duckdb.connect({str(path)!r}, read_only={read_only})\n"
+        "print('open', flush=True)\n"
+        "sys.stdin.readline()\n"
+        "print(con.execute('select build_id from meta.build_info').fetchone()[0],"
+        " con.execute('select count(*) from marts.facts').fetchone()[0])\n",
+    ], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
-        con.execute(
-            "insert into marts.facts select 10000000 + range, ? || '-' || range, 1 "
-            "from range(?)", [label, rows])
-        stamp_build(con, build_id=label, as_of=pub.datetime.now(pub.UTC), info={})
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "open"
+        yield proc
     finally:
-        con.close()
+        proc.kill()
+        proc.wait()
 
 
 def _read(path: Path) -> tuple[str, int]:
@@ -56,7 +76,7 @@ def _read(path: Path) -> tuple[str, int]:
 def warehouse(tmp_path: Path) -> tuple[Path, Path]:
     """A published build ("one"), and the build file after its publish."""
     build, published = tmp_path / "build.duckdb", tmp_path / "published.duckdb"
-    _build(build, 2_000_000, "one")
+    _full(build, 2_000_000, "one")
     publish(build, published)
     return build, published
 
@@ -81,36 +101,19 @@ def test_the_next_build_file_is_the_replaced_copy_with_only_its_differences_rewr
 
 
 def test_a_reader_of_the_replaced_copy_keeps_it_and_the_build_is_copied_whole(
-    warehouse: tuple[Path, Path], tmp_path: Path,
+    warehouse: tuple[Path, Path],
 ) -> None:
     build, published = warehouse
     prepare_build(build, published)
-    _build(build, 1_000, "two")
+    _full(build, 1_000, "two")
     # another process opened the published copy before this publish, and still reads it
-    ready = tmp_path / "ready"
-    reader = subprocess.Popen([
-        sys.executable, "-c",
-        "import duckdb, pathlib, sys, time\n"
-        f"con = duckdb.connect({str(published)!r}, read_only=True)\n"
-        f"pathlib.Path({str(ready)!r}).touch()\n"
-        "sys.stdin.readline()\n"
-        "print(con.execute('select build_id from meta.build_info').fetchone()[0],"
-        " con.execute('select count(*) from marts.facts').fetchone()[0])\n",
-    ], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 60
-        while not ready.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert ready.exists(), "the reader did not start"
+    with _held(published, read_only=True) as reader:
         publish(build, published)
         assert pub.in_use(build)
         prepared = prepare_build(build, published)
         assert prepared.how == "copied"
         assert build.read_bytes() == published.read_bytes()
         out, _ = reader.communicate("go\n", timeout=60)
-    finally:
-        reader.kill()
-        reader.wait()
     assert out.split() == ["one", "2000000"]  # the reader's copy was never written to
     assert _read(published) == ("two", 1_000)
 
@@ -121,20 +124,11 @@ def test_a_file_another_process_has_locked_is_not_written(
     build, published = warehouse
     prepare_build(build, published)
     before = build.read_bytes()
-    _build(tmp_path / "other.duckdb", 10, "other")
+    _full(tmp_path / "other.duckdb", 10, "other")
     # DuckDB locks the files it opens: a writer elsewhere holds the build file
-    holder = subprocess.Popen([
-        sys.executable, "-c",
-        f"import duckdb, sys\ncon = duckdb.connect({str(build)!r})\nprint('open', flush=True)\n"
-        "sys.stdin.readline()\n",
-    ], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+    with _held(build, read_only=False):
         assert sync_copy(tmp_path / "other.duckdb", build) is None
         assert build.read_bytes() == before
-    finally:
-        holder.kill()
-        holder.wait()
 
 
 def test_a_build_file_left_half_written_is_brought_back_to_the_published_bytes(

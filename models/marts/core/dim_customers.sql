@@ -90,5 +90,6 @@ final as (
 
 )
 
+-- the unknown member (-1) is among the customers rebuilt; the filters above prune the scans
 select * from final
 {{ keys_filter('customer_id', customers) }}
