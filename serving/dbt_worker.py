@@ -398,7 +398,10 @@ class _Worker:
         thread.start()
         # Woken by the build's end at once (a poll of the socket first would add up to its
         # period to every refresh), and five times a second to see the refresh is still there.
-        while thread.join(0.2) or thread.is_alive():
+        while True:
+            thread.join(0.2)
+            if not thread.is_alive():
+                break
             readable, _, _ = select.select([conn], [], [], 0)
             if readable and not conn.recv(1, socket.MSG_PEEK):
                 os._exit(1)  # the refresh has gone (killed or timed out): stop building
