@@ -377,9 +377,15 @@
             {%- do parents.append(node) -%}
         {%- endif -%}
     {%- endfor -%}
-    {%- if graph.nodes[tested].config.materialized == 'view'
+    {%- set materialized = graph.nodes[tested].config.materialized -%}
+    {%- if materialized == 'view'
         and kind not in ['not_null', 'accepted_values', 'status_in_seed', 'expression_is_true',
                          'unique', 'relationships'] -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {#- Only incremental models and views note rows: a table this invocation built was built
+        whole, and so is read whole (no need to ask meta.rebuilt_rows). -#}
+    {%- if tested in selected_resources and materialized not in ['incremental', 'view'] -%}
         {{- return(none) -}}
     {%- endif -%}
     {%- set found = run_query(
