@@ -1,10 +1,17 @@
 -- Accounting identity: an order's total is the sum of its rounded line net amounts, and
 -- a purchase order's stored total is the sum of quantity x unit cost per line (rounded).
+--
+-- When a refresh rebuilt only some sales orders and no purchase order changed, only those
+-- orders are read (rows_rebuilt_in, macros/changed_rows.sql).
+{%- set rebuilt = rows_rebuilt_in(['fct_orders', 'fct_order_lines']) %}
 with
 
 orders as (
 
     select sales_order_id, net_amount from {{ ref('fct_orders') }}
+    {%- if rebuilt %}
+    where {{ rebuilt }}
+    {%- endif %}
 
 ),
 
@@ -12,6 +19,9 @@ order_lines as (
 
     select sales_order_id, sum(net_amount) as lines_net_amount
     from {{ ref('fct_order_lines') }}
+    {%- if rebuilt %}
+    where {{ rebuilt }}
+    {%- endif %}
     group by sales_order_id
 
 ),
@@ -39,6 +49,7 @@ from orders
 left join order_lines
     on orders.sales_order_id = order_lines.sales_order_id
 where orders.net_amount <> coalesce(order_lines.lines_net_amount, 0)
+{%- if not rebuilt %}
 
 union all
 
@@ -51,3 +62,4 @@ from purchase_orders
 inner join po_lines
     on purchase_orders.purchase_order_id = po_lines.purchase_order_id
 where purchase_orders.total_amount <> po_lines.lines_amount
+{%- endif %}

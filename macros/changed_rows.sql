@@ -409,6 +409,39 @@
     {{- return(lost if own is none else '(' ~ own ~ ') or (' ~ lost ~ ')') -}}
 {%- endmacro %}
 
+{% macro rows_rebuilt_in(model_names) -%}
+    {#- For a singular test: the condition on the rows of the models ``model_names`` (they
+        share a key column) that this invocation rebuilt, as those models noted them
+        (record_rebuilt_rows), or none: read every row.
+
+        Some rows only when every model of ``model_names`` this invocation built noted the
+        rows it rebuilt, by the same key column, and no other node the test reads was
+        built: the rest of the test's inputs are as they were when it last passed. A
+        model of ``model_names`` not built adds no rows. -#}
+    {%- if not execute or not var('incremental_keys', false) or target.type != 'duckdb' -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {%- set keyed = [] -%}
+    {%- for node in model.depends_on.nodes if node in selected_resources -%}
+        {%- if node not in graph.nodes or graph.nodes[node].name not in model_names -%}
+            {{- return(none) -}}
+        {%- endif -%}
+        {%- do keyed.append(node) -%}
+    {%- endfor -%}
+    {%- if not keyed -%}{{- return(none) -}}{%- endif -%}
+    {%- set found = run_query(
+        "select model, key_column, keys from meta.rebuilt_rows where model in ('"
+        ~ keyed | join("', '") ~ "')"
+    ) -%}
+    {%- set columns = found.columns[1].values() | unique | list -%}
+    {%- if found.rows | length != keyed | length or columns | length != 1 -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {%- set conditions = [] -%}
+    {%- for row in found.rows -%}{%- do conditions.append(row[1] ~ ' in ' ~ row[2]) -%}{%- endfor -%}
+    {{- return('(' ~ conditions | join(') or (') ~ ')') -}}
+{%- endmacro %}
+
 {% macro values_condition(column, relation, condition) -%}
     {#- SQL: the rows of ``relation`` whose ``column`` has a value of one of the rows meeting
         ``condition``, as a literal list when not too long: DuckDB prunes scans by a list of

@@ -461,3 +461,49 @@ def test_the_tests_of_views_read_the_rows_changed_and_still_catch_a_bad_one(
     incremental = home.tables()
     home.refresh(full=True)
     assert home.tables() == incremental
+
+
+def test_the_singular_tests_read_the_orders_rebuilt_and_still_catch_a_bad_one(
+    home: Home,
+) -> None:
+    """assert_invoiced_not_above_delivered and assert_order_total_equals_sum_of_lines read
+    only the orders rebuilt when nothing else they read changed (rows_rebuilt_in), and a
+    delivery cut below what was invoiced for its line still fails the refresh."""
+    home.refresh()
+    delivery, order, quantity = home.store(
+        "select d.id, d.sales_order_id, d.quantity from delivery d "
+        "where d.sales_order_line_id in (select sales_order_line_id from invoice_line) "
+        "and (select count(*) from delivery e where e.sales_order_line_id = "
+        "d.sales_order_line_id) = 1 order by d.id desc limit 1")[0]
+    home.store("update sales_order set version = version + 1, updated_at = :t where id = :i",
+               i=order, t=_now())
+    assert home.refresh().status == "success"
+    invoiced = home.test_code("assert_invoiced_not_above_delivered")
+    assert f"where (sales_order_id in ({order}))" in invoiced
+    totals = home.test_code("assert_order_total_equals_sum_of_lines")
+    assert f"where (sales_order_id in ({order})) or (sales_order_id in ({order}))" in totals
+    assert "'purchase_order' as document" not in totals  # no purchase order changed
+
+    home.store("update delivery set quantity = :q, version = version + 1, updated_at = :t "
+               "where id = :i", q=round(float(quantity) / 2, 3), i=delivery, t=_now())
+    try:
+        with pytest.raises(Exception) as failed:
+            home.refresh()
+        assert any("assert_invoiced_not_above_delivered" in f
+                   for f in getattr(failed.value, "failures", [])), failed.value
+        node = _failed(home, "assert_invoiced_not_above_delivered")
+        assert node["status"] == "fail" and node["failures"] == 1
+        assert f"where (sales_order_id in ({order}))" in node["compiled_code"]
+    finally:
+        home.store("update delivery set quantity = :q, version = version + 1, "
+                   "updated_at = :t where id = :i", q=quantity, i=delivery, t=_now())
+    assert home.refresh().status == "success"
+
+    # a purchase order changed too: every row is read again
+    home.store("update purchase_order set version = version + 1, updated_at = :t "
+               "where id = (select min(id) from purchase_order)", t=_now())
+    home.store("update sales_order set version = version + 1, updated_at = :t where id = :i",
+               i=order, t=_now())
+    assert home.refresh().status == "success"
+    totals = home.test_code("assert_order_total_equals_sum_of_lines")
+    assert "'purchase_order' as document" in totals and "sales_order_id in (" not in totals
