@@ -352,8 +352,9 @@ class _Worker:
             if event.info.level in {"info", "warn", "error"} and event.info.msg.strip():
                 send({"line": event.info.msg})
 
-        # dbt's own console output would only fill the worker's log: its lines reach the
-        # refresh through ``forward``, and dbt.log in the log path keeps the full record.
+        # dbt's own output would only fill the worker's logs: its lines reach the refresh
+        # through ``forward``. (--log-level none also turns dbt.log off, since no
+        # --log-level-file is given; a build by hand or MIS_DBT_WORKER=0 writes it in full.)
         args = [*request["args"], "--log-level", "none", "--no-use-colors"]
         os.environ.clear()
         os.environ.update(request["env"])
@@ -419,6 +420,10 @@ class _Worker:
         print(f"dbt worker {os.getpid()} serving {self.warehouse_dir} "
               f"(idle exit after {idle:.0f}s)", flush=True)
         import dbt.cli.main  # noqa: F401 - pay for dbt's imports before the first request
+
+        from serving import dbt_speedups
+
+        print(f"dbt worker {os.getpid()}: {', '.join(dbt_speedups.apply())}", flush=True)
 
         while True:
             server.settimeout(idle)

@@ -1,0 +1,101 @@
+"""serving/dbt_speedups.py: what the dbt worker changes in dbt, and that dbt still works.
+
+Each check runs in a fresh interpreter, so the changes never reach this test process. Every
+change must apply to the dbt this project pins: an upgrade that moves what they replace fails
+here instead of quietly making every build slower. test_dbt_worker.py checks that the worker,
+with them applied, builds what dbt untouched builds in a child process.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from serving import dbt_speedups
+from serving.paths import PROJECT_DIR
+
+CHECK = """
+import json
+
+import jinja2
+import dbt.adapters.sql.connections as sql
+from dbt.clients.jinja import get_rendered
+from dbt_common.clients import agate_helper
+from dbt_common.events.functions import get_event_manager
+from dbt_common.events.types import Note
+from serving import dbt_speedups
+
+heard, compiled = [], []
+get_event_manager().add_callback(lambda msg: heard.append(msg.info.name))
+compile_source = jinja2.Environment.compile
+
+
+def counted(self, source, *args, **kwargs):
+    compiled.append(source)
+    return compile_source(self, source, *args, **kwargs)
+
+
+jinja2.Environment.compile = counted
+TEMPLATE = "{{ x + 1 }}"
+
+
+def render(values):
+    return [get_rendered(TEMPLATE, {"x": x}) for x in values]
+
+
+sql.fire_event(sql.SQLQuery(conn_name="c", sql="select 1", node_info={}))
+before = {"rendered": render([1, 2]), "compiled": compiled.count(TEMPLATE)}
+applied = dbt_speedups.apply()
+sql.fire_event(sql.SQLQuery(conn_name="c", sql="select 2", node_info={}))
+sql.fire_event(Note(msg="still heard"))
+after = {"rendered": render([3, 4, 5]), "compiled": compiled.count(TEMPLATE) - before["compiled"]}
+rows = [{"name": "a", "amount": 1.5, "day": "2026-11-24"}, {"name": "b", "amount": 2, "day": ""}]
+first = agate_helper.table_from_data_flat(rows, ["name", "amount", "day"])
+second = agate_helper.table_from_data_flat(list(reversed(rows)), ["name", "amount", "day"])
+print(json.dumps({
+    "applied": applied,
+    "again": dbt_speedups.apply(),
+    "muted": dbt_speedups.mute_unheard_events(),
+    "heard": heard,
+    "before": before,
+    "after": after,
+    "types": [type(t).__name__ for t in first.column_types],
+    "values": [list(r) for r in second.rows],
+    "same_tester": agate_helper.build_type_tester(["name"], string_null_values=())
+    is agate_helper.build_type_tester({"name"}, string_null_values=()),
+}, default=str))
+"""
+
+
+def _check() -> dict:
+    done = subprocess.run([sys.executable, "-c", CHECK], capture_output=True, text=True,
+                          cwd=PROJECT_DIR, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_all_three_apply_to_the_pinned_dbt_once() -> None:
+    found = _check()
+    assert found["applied"] == [
+        f"muted {sum(len(n) for n in dbt_speedups.UNHEARD_EVENTS.values())} debug events",
+        "type testers shared", "template code shared"]
+    assert found["again"] == ["dbt untouched"] and found["muted"] == []
+
+
+def test_only_the_debug_events_no_one_reads_are_muted() -> None:
+    # the statement event before muting, and an info event after it
+    assert _check()["heard"] == ["SQLQuery", "Note"]
+
+
+def test_a_template_is_compiled_once_and_rendered_with_each_context() -> None:
+    found = _check()
+    assert found["before"] == {"rendered": ["2", "3"], "compiled": 2}
+    assert found["after"] == {"rendered": ["4", "5", "6"], "compiled": 1}
+
+
+def test_query_results_keep_their_types_with_a_shared_type_tester() -> None:
+    found = _check()
+    assert found["same_tester"] is True
+    assert found["types"] == ["Text", "Number", "Text"]  # text columns stay text, as in dbt
+    assert found["values"] == [["b", "2", ""], ["a", "1.5", "2026-11-24"]]
