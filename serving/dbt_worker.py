@@ -77,15 +77,17 @@ def address(warehouse_dir: Path) -> bytes:
 
 
 def code_version() -> str:
-    """What the running worker must match: this file, the interpreter, dbt's version."""
+    """What the running worker must match: its code (this file and the changes it makes to
+    dbt, serving/dbt_speedups.py), the interpreter, dbt's version."""
     try:
         from importlib.metadata import version
 
         dbt_version = version("dbt-core") + "/" + version("dbt-duckdb")
     except Exception:  # noqa: BLE001 - not installed: the worker will say so when it runs
         dbt_version = "?"
-    me = Path(__file__).stat()
-    return f"{sys.executable}|{dbt_version}|{me.st_mtime_ns}|{me.st_size}"
+    files = [Path(__file__).stat(), Path(__file__).with_name("dbt_speedups.py").stat()]
+    stamps = "|".join(f"{f.st_mtime_ns}|{f.st_size}" for f in files)
+    return f"{sys.executable}|{dbt_version}|{stamps}"
 
 
 # --------------------------------------------------------------------------- client side
