@@ -5,8 +5,8 @@ warehouse that is mostly unchanged, and holds Python's GIL nearly all the time i
 own bookkeeping per node, not the SQL, is what it waits on. Three parts of that bookkeeping are
 pure waste in the worker (serving/dbt_worker.py):
 
-- **debug events no one reads** (``mute_unheard_events``): three per SQL statement, each
-  converted to a protobuf message field by field before a logger drops it;
+- **debug events no one reads** (``mute_unheard_events``): three per SQL statement and four
+  per node, each converted to a protobuf message field by field before a logger drops it;
 - **agate type testers built per query result** (``share_type_testers``): a result with a
   text column gets a new TypeTester, whose date types each build a parsedatetime calendar
   (locale regexes compiled anew), for every ``run_query`` and every test's result;
@@ -27,12 +27,16 @@ import importlib
 import threading
 from typing import Any
 
-# dbt's debug events about each SQL statement and connection: three per statement (the
-# connection used, the statement with its node's details, its status).
+# dbt's debug events about each SQL statement and connection (three per statement: the
+# connection used, the statement with its node's details, its status) and about each node
+# (started, compiling, executing, finished: each carries the node's details).
 UNHEARD_EVENTS = {
     "dbt.adapters.sql.connections": ("ConnectionUsed", "SQLQuery", "SQLQueryStatus", "SQLCommit"),
     "dbt.adapters.base.connections": ("NewConnection", "ConnectionReused", "ConnectionClosed",
                                       "ConnectionLeftOpen"),
+    "dbt.adapters.contracts.connection": ("NewConnectionOpening",),
+    "dbt.task.runnable": ("NodeStart", "NodeFinished"),
+    "dbt.task.base": ("NodeCompiling", "NodeExecuting"),
 }
 
 
