@@ -390,6 +390,15 @@ def _failed(home: Home, prefix: str) -> dict:
     return next(r for u, r in home.results().items() if u.startswith(f"test.mis.{prefix}"))
 
 
+def _refresh_fails_on(home: Home, prefix: str) -> dict:
+    """Refresh, which must fail on the data test whose name starts with ``prefix``; that
+    test's result."""
+    with pytest.raises(Exception) as failed:
+        home.refresh()
+    assert any(prefix in f for f in getattr(failed.value, "failures", [])), failed.value
+    return _failed(home, prefix)
+
+
 def test_the_tests_of_views_read_the_rows_changed_and_still_catch_a_bad_one(
     home: Home,
 ) -> None:
@@ -421,11 +430,7 @@ def test_the_tests_of_views_read_the_rows_changed_and_still_catch_a_bad_one(
                "where id = :o), version = version + 1, updated_at = :t where id = :i",
                o=other, i=order, t=_now())
     try:
-        with pytest.raises(Exception) as failed:
-            home.refresh()
-        assert any("unique_stg_erp__sales_orders_order_no" in f
-                   for f in getattr(failed.value, "failures", [])), failed.value
-        node = _failed(home, "unique_stg_erp__sales_orders_order_no")
+        node = _refresh_fails_on(home, "unique_stg_erp__sales_orders_order_no")
         assert node["status"] == "fail" and node["failures"] == 1
         assert "where (order_no in (cast('" in node["compiled_code"]
     finally:
@@ -487,11 +492,7 @@ def test_the_singular_tests_read_the_orders_rebuilt_and_still_catch_a_bad_one(
     home.store("update delivery set quantity = :q, version = version + 1, updated_at = :t "
                "where id = :i", q=round(float(quantity) / 2, 3), i=delivery, t=_now())
     try:
-        with pytest.raises(Exception) as failed:
-            home.refresh()
-        assert any("assert_invoiced_not_above_delivered" in f
-                   for f in getattr(failed.value, "failures", [])), failed.value
-        node = _failed(home, "assert_invoiced_not_above_delivered")
+        node = _refresh_fails_on(home, "assert_invoiced_not_above_delivered")
         assert node["status"] == "fail" and node["failures"] == 1
         assert f"where (sales_order_id in ({order}))" in node["compiled_code"]
     finally:
