@@ -388,12 +388,7 @@
     {%- if tested in selected_resources and materialized not in ['incremental', 'view'] -%}
         {{- return(none) -}}
     {%- endif -%}
-    {%- set found = run_query(
-        "select model, key_column, keys from meta.rebuilt_rows where model in ('"
-        ~ ([tested] + parents) | join("', '") ~ "')"
-    ) -%}
-    {%- set noted = {} -%}
-    {%- for row in found.rows -%}{%- do noted.update({row[0]: row}) -%}{%- endfor -%}
+    {%- set noted = rebuilt_rows_noted([tested] + parents) -%}
     {%- if tested in selected_resources -%}
         {%- if tested not in noted -%}{{- return(none) -}}{%- endif -%}
         {%- set own = noted[tested][1] ~ ' in ' ~ noted[tested][2] -%}
@@ -429,17 +424,26 @@
         {%- do keyed.append(node) -%}
     {%- endfor -%}
     {%- if not keyed -%}{{- return(none) -}}{%- endif -%}
-    {%- set found = run_query(
-        "select model, key_column, keys from meta.rebuilt_rows where model in ('"
-        ~ keyed | join("', '") ~ "')"
-    ) -%}
-    {%- set columns = found.columns[1].values() | unique | list -%}
-    {%- if found.rows | length != keyed | length or columns | length != 1 -%}
+    {%- set noted = rebuilt_rows_noted(keyed).values() | list -%}
+    {%- set columns = noted | map(attribute=1) | unique | list -%}
+    {%- if noted | length != keyed | length or columns | length != 1 -%}
         {{- return(none) -}}
     {%- endif -%}
     {%- set conditions = [] -%}
-    {%- for row in found.rows -%}{%- do conditions.append(row[1] ~ ' in ' ~ row[2]) -%}{%- endfor -%}
+    {%- for row in noted -%}{%- do conditions.append(row[1] ~ ' in ' ~ row[2]) -%}{%- endfor -%}
     {{- return('(' ~ conditions | join(') or (') ~ ')') -}}
+{%- endmacro %}
+
+{% macro rebuilt_rows_noted(models) -%}
+    {#- What meta.rebuilt_rows holds for the nodes ``models`` (unique ids):
+        {unique id: (model, key column, keys)}; a node that noted nothing is absent. -#}
+    {%- set found = run_query(
+        "select model, key_column, keys from meta.rebuilt_rows where model in ('"
+        ~ models | join("', '") ~ "')"
+    ) -%}
+    {%- set noted = {} -%}
+    {%- for row in found.rows -%}{%- do noted.update({row[0]: row}) -%}{%- endfor -%}
+    {{- return(noted) -}}
 {%- endmacro %}
 
 {% macro values_condition(column, relation, condition) -%}

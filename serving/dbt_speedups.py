@@ -48,7 +48,8 @@ class _Unheard:
 
 
 def mute_unheard_events() -> list[str]:
-    """Make dbt's per-statement debug events free in the worker; returns those muted.
+    """Make dbt's per-statement and per-node debug events free in the worker; returns those
+    muted.
 
     dbt builds every event as a protobuf message, field by field in pure Python, before any
     logger decides to drop it: for the ~1,500 statements of an incremental build at large,
@@ -154,7 +155,8 @@ def share_template_code() -> bool:
 
 def apply() -> list[str]:
     """Apply all three; returns what was applied, for the worker's log."""
-    applied = [f"muted {len(muted)} debug events" for muted in [mute_unheard_events()] if muted]
+    muted = mute_unheard_events()
+    applied = [f"muted {len(muted)} debug events"] if muted else []
     if share_type_testers():
         applied.append("type testers shared")
     if share_template_code():
