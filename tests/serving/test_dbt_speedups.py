@@ -75,11 +75,11 @@ def _check() -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def test_all_three_apply_to_the_pinned_dbt_once() -> None:
+def test_all_four_apply_to_the_pinned_dbt_once() -> None:
     found = _check()
     assert found["applied"] == [
         f"muted {sum(len(n) for n in dbt_speedups.UNHEARD_EVENTS.values())} debug events",
-        "type testers shared", "template code shared"]
+        "type testers shared", "template code shared", "macro namespaces planned"]
     assert found["again"] == ["dbt untouched"] and found["muted"] == []
 
 
@@ -99,3 +99,84 @@ def test_query_results_keep_their_types_with_a_shared_type_tester() -> None:
     assert found["same_tester"] is True
     assert found["types"] == ["Text", "Number", "Text"]  # text columns stay text, as in dbt
     assert found["values"] == [["b", "2", ""], ["a", "1.5", "2026-11-24"]]
+
+
+NAMESPACES = """
+import json
+from types import SimpleNamespace
+
+from dbt.clients.jinja import MacroGenerator, MacroStack
+from dbt.context.macros import MacroNamespace, MacroNamespaceBuilder
+from serving import dbt_speedups
+
+
+def macro(package, name):
+    return SimpleNamespace(package_name=package, name=name, unique_id=f"macro.{package}.{name}")
+
+
+# dbt's own macros, an adapter overriding one, the project overriding one, a package's own
+macros = {
+    "dbt": {n: macro("dbt", n) for n in ("run_query", "is_incremental", "ref", "get_columns")},
+    "dbt_duckdb": {n: macro("dbt_duckdb", n) for n in ("get_columns", "duckdb__drop")},
+    "mis": {n: macro("mis", n) for n in ("is_incremental", "keys_list")},
+    "extra": {n: macro("extra", n) for n in ("keys_list", "helper")},
+}
+internal = ["dbt_duckdb", "dbt"]
+
+
+def build(search_package, node):
+    ctx, stack = {}, MacroStack()
+    builder = MacroNamespaceBuilder("mis", search_package, stack, internal, node)
+    namespace = builder.build_namespace(macros, ctx)
+    resolved = {}
+    for name in sorted(namespace):
+        value = namespace[name]
+        if isinstance(value, dict):
+            value = {n: value[n].macro.unique_id for n in sorted(value)}
+        else:
+            assert type(value) is MacroGenerator, type(value)
+            assert value.context is ctx and value.node is node and value.stack is stack, name
+            value = value.macro.unique_id
+        resolved[name] = value
+    copied = {}
+    copied.update(namespace)  # what ManifestContext.to_dict does
+    assert sorted(copied) == sorted(resolved), (sorted(copied), sorted(resolved))
+    assert isinstance(namespace, MacroNamespace)
+    by_package = namespace.get_from_package("extra", "keys_list").macro.unique_id
+    by_dbt = namespace.get_from_package("dbt", "get_columns").macro.unique_id
+    return {"resolved": resolved, "by_package": by_package, "by_dbt": by_dbt,
+            "type": type(namespace).__name__}
+
+
+untouched = {p: build(p, "a node") for p in ("mis", "extra")}
+applied = dbt_speedups.plan_macro_namespaces()
+planned = {p: [build(p, node) for node in ("first node", "second node", None)]
+           for p in ("mis", "extra")}
+print(json.dumps({"applied": applied, "again": dbt_speedups.plan_macro_namespaces(),
+                  "untouched": untouched, "planned": planned}))
+"""
+
+
+def test_a_planned_macro_namespace_resolves_every_name_as_dbt_does() -> None:
+    done = subprocess.run([sys.executable, "-c", NAMESPACES], capture_output=True, text=True,
+                          cwd=PROJECT_DIR, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found["applied"] is True and found["again"] is False
+    for package in ("mis", "extra"):
+        dbt_built = found["untouched"][package]
+        assert dbt_built["type"] == "MacroNamespace"
+        first, *later = found["planned"][package]
+        # the first namespace of a package is dbt's own (the plan is taken from it); the next
+        # ones are laid out from the plan, each bound to its own context, node and stack
+        assert first == dbt_built
+        for built in later:
+            assert built["type"] == "PlannedNamespace"
+            assert {k: v for k, v in built.items() if k != "type"} == {
+                k: v for k, v in dbt_built.items() if k != "type"}
+    resolved = found["untouched"]["extra"]["resolved"]
+    # a node of package "extra" sees its own keys_list; the project's wins over dbt's
+    assert resolved["keys_list"] == "macro.extra.keys_list"
+    assert resolved["is_incremental"] == "macro.mis.is_incremental"
+    assert resolved["get_columns"] == "macro.dbt_duckdb.get_columns"
+    assert found["untouched"]["mis"]["resolved"]["keys_list"] == "macro.mis.keys_list"
