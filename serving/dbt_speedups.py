@@ -5,8 +5,8 @@ warehouse that is mostly unchanged, and holds Python's GIL nearly all the time i
 own bookkeeping per node, not the SQL, is what it waits on. Four parts of that bookkeeping are
 pure waste in the worker (serving/dbt_worker.py):
 
-- **debug events no one reads** (``mute_unheard_events``): three per SQL statement and four
-  per node, each converted to a protobuf message field by
+- **debug events no one reads** (``mute_unheard_events``): three per SQL statement, four
+  per node and one per relation dbt caches, each converted to a protobuf message field by
   field before a logger drops it;
 - **agate type testers built per query result** (``share_type_testers``): a result with a
   text column gets a new TypeTester, whose date types each build a parsedatetime calendar
@@ -37,10 +37,16 @@ from typing import Any
 UNHEARD_EVENTS = {
     "dbt.adapters.sql.connections": ("ConnectionUsed", "SQLQuery", "SQLQueryStatus", "SQLCommit"),
     "dbt.adapters.base.connections": ("NewConnection", "ConnectionReused", "ConnectionClosed",
-                                      "ConnectionLeftOpen"),
+                                      "ConnectionLeftOpen", "Rollback"),
     "dbt.adapters.contracts.connection": ("NewConnectionOpening",),
     "dbt.task.runnable": ("NodeStart", "NodeFinished"),
     "dbt.task.base": ("NodeCompiling", "NodeExecuting"),
+    # each relation added to, renamed in or dropped from dbt's cache of the warehouse
+    "dbt.adapters.cache": ("CacheAction",),
+    # each node's compiled SQL written to target/compiled (the file is still written)
+    "dbt.compilation": ("WritingInjectedSQLForNode",),
+    # the log() macro's debug messages (incremental models log their schema check)
+    "dbt.context.base": ("JinjaLogDebug",),
 }
 
 
