@@ -209,8 +209,9 @@ def plan_macro_namespaces() -> bool:
     make = object.__new__
 
     def take_plan(namespace: Any, builder: Any, ctx: Any) -> Any:
-        """(macros, [(dictionary, [(name, macro index)])]) from dbt's own namespace, or None
-        when its generators are not what this code lays out."""
+        """(the macros, and for each of the namespace's dictionaries its (name, index of the
+        macro) pairs) from dbt's own namespace; None when its generators are not what this
+        code lays out."""
         index: dict[int, int] = {}
         found: list[Any] = []
 
@@ -246,9 +247,11 @@ def plan_macro_namespaces() -> bool:
         if entry is None or entry[0] is not macros_by_package:
             namespace = original(self, macros_by_package, ctx)
             with lock:
-                if len(plans) > 16:
+                # one project's macros at a time: a worker that parsed again drops the plans
+                # for the old manifest (the mapping is kept with its plan, so its id cannot be
+                # reused while planned)
+                if any(kept is not macros_by_package for kept, _ in plans.values()):
                     plans.clear()
-                # the mapping is kept with its plan: its id cannot be reused while planned
                 plans[key] = (macros_by_package, take_plan(namespace, self, ctx))
             return namespace
         plan = entry[1]
