@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import operator
 import threading
 from typing import Any
 
@@ -242,19 +243,23 @@ def plan_macro_namespaces() -> bool:
     def build_namespace(self: Any, macros_by_package: Any, ctx: Any) -> Any:
         key = (id(macros_by_package), self.root_package, self.search_package,
                tuple(self.internal_package_names_order))
+        # dbt's Manifest.add_macro changes the mapping in place (a parse adds or replaces
+        # macros in it): a plan holds only while the mapping holds the very same macros.
+        now = [macro for names in macros_by_package.values() for macro in names.values()]
         with lock:
             entry = plans.get(key)
-        if entry is None or entry[0] is not macros_by_package:
+        if (entry is None or entry[0] is not macros_by_package or len(entry[1]) != len(now)
+                or not all(map(operator.is_, entry[1], now))):
             namespace = original(self, macros_by_package, ctx)
             with lock:
                 # one project's macros at a time: a worker that parsed again drops the plans
                 # for the old manifest (the mapping is kept with its plan, so its id cannot be
                 # reused while planned)
-                if any(kept is not macros_by_package for kept, _ in plans.values()):
+                if any(kept is not macros_by_package for kept, _, _ in plans.values()):
                     plans.clear()
-                plans[key] = (macros_by_package, take_plan(namespace, self, ctx))
+                plans[key] = (macros_by_package, now, take_plan(namespace, self, ctx))
             return namespace
-        plan = entry[1]
+        plan = entry[2]
         if plan is None:
             return original(self, macros_by_package, ctx)
         found, (local, root, internal, packages) = plan

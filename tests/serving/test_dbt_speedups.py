@@ -152,8 +152,13 @@ untouched = {p: build(p, "a node") for p in ("mis", "extra")}
 applied = dbt_speedups.plan_macro_namespaces()
 planned = {p: [build(p, node) for node in ("first node", "second node", None)]
            for p in ("mis", "extra")}
+# dbt's Manifest.add_macro changes the mapping in place: a macro replaced, one added
+macros["mis"]["keys_list"] = macro("mis", "keys_list")
+macros["mis"]["keys_list"].unique_id = "macro.mis.keys_list.v2"
+macros["mis"]["added_later"] = macro("mis", "added_later")
+changed = [build("mis", node) for node in ("third node", "fourth node")]
 print(json.dumps({"applied": applied, "again": dbt_speedups.plan_macro_namespaces(),
-                  "untouched": untouched, "planned": planned}))
+                  "untouched": untouched, "planned": planned, "changed": changed}))
 """
 
 
@@ -180,3 +185,11 @@ def test_a_planned_macro_namespace_resolves_every_name_as_dbt_does() -> None:
     assert resolved["is_incremental"] == "macro.mis.is_incremental"
     assert resolved["get_columns"] == "macro.dbt_duckdb.get_columns"
     assert found["untouched"]["mis"]["resolved"]["keys_list"] == "macro.mis.keys_list"
+    # macros changed in place are seen at once, by dbt's own namespace and then by the plan
+    # taken from it
+    first, second = found["changed"]
+    assert [first["type"], second["type"]] == ["MacroNamespace", "PlannedNamespace"]
+    for built in (first, second):
+        assert built["resolved"]["keys_list"] == "macro.mis.keys_list.v2"
+        assert built["resolved"]["added_later"] == "macro.mis.added_later"
+        assert built["resolved"]["mis"]["keys_list"] == "macro.mis.keys_list.v2"
