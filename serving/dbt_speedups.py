@@ -59,8 +59,8 @@ class _Unheard:
 
 
 def mute_unheard_events() -> list[str]:
-    """Make dbt's per-statement and per-node debug events free in the worker; returns those
-    muted.
+    """Make the debug events of ``UNHEARD_EVENTS`` (per statement, per node, per cached
+    relation) free in the worker; returns those muted.
 
     dbt builds every event as a protobuf message, field by field in pure Python, before any
     logger decides to drop it: for the ~1,500 statements of an incremental build at large,
@@ -241,8 +241,7 @@ def plan_macro_namespaces() -> bool:
             return None
 
     def build_namespace(self: Any, macros_by_package: Any, ctx: Any) -> Any:
-        key = (id(macros_by_package), self.root_package, self.search_package,
-               tuple(self.internal_package_names_order))
+        key = (self.root_package, self.search_package, tuple(self.internal_package_names_order))
         # dbt's Manifest.add_macro changes the mapping in place (a parse adds or replaces
         # macros in it): a plan holds only while the mapping holds the very same macros.
         now = [macro for names in macros_by_package.values() for macro in names.values()]
@@ -252,9 +251,8 @@ def plan_macro_namespaces() -> bool:
                 or not all(map(operator.is_, entry[1], now))):
             namespace = original(self, macros_by_package, ctx)
             with lock:
-                # one project's macros at a time: a worker that parsed again drops the plans
-                # for the old manifest (the mapping is kept with its plan, so its id cannot be
-                # reused while planned)
+                # one manifest's macros at a time: a worker that parsed again drops the plans
+                # for the old one
                 if any(kept is not macros_by_package for kept, _, _ in plans.values()):
                     plans.clear()
                 plans[key] = (macros_by_package, now, take_plan(namespace, self, ctx))

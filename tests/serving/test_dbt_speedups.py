@@ -8,6 +8,7 @@ with them applied, builds what dbt untouched builds in a child process.
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 import sys
@@ -68,11 +69,18 @@ print(json.dumps({
 """
 
 
-def _check() -> dict:
-    done = subprocess.run([sys.executable, "-c", CHECK], capture_output=True, text=True,
+def _run(script: str) -> dict:
+    """``script`` in a fresh interpreter; the JSON it printed last."""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           cwd=PROJECT_DIR, timeout=120, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@functools.cache
+def _check() -> dict:
+    """CHECK's findings, read once for the tests below (each only reads them)."""
+    return _run(CHECK)
 
 
 def test_all_four_apply_to_the_pinned_dbt_once() -> None:
@@ -163,10 +171,7 @@ print(json.dumps({"applied": applied, "again": dbt_speedups.plan_macro_namespace
 
 
 def test_a_planned_macro_namespace_resolves_every_name_as_dbt_does() -> None:
-    done = subprocess.run([sys.executable, "-c", NAMESPACES], capture_output=True, text=True,
-                          cwd=PROJECT_DIR, timeout=120, check=False)
-    assert done.returncode == 0, done.stderr[-3000:]
-    found = json.loads(done.stdout.strip().splitlines()[-1])
+    found = _run(NAMESPACES)
     assert found["applied"] is True and found["again"] is False
     for package in ("mis", "extra"):
         dbt_built = found["untouched"][package]
