@@ -27,11 +27,14 @@ class StoreNotEmpty(RuntimeError):
 
 
 def all_tables() -> list[Table]:
+    """Every table of the store's data: not the change counters, which the triggers keep
+    (emptying them would only make the next refresh read every table)."""
     from sqlmodel import SQLModel
 
     import operational.models  # noqa: F401 - registers every table
+    from operational.change_counters import TABLE
 
-    return list(SQLModel.metadata.sorted_tables)
+    return [t for t in SQLModel.metadata.sorted_tables if t.name != TABLE]
 
 
 def _first_table_with_rows(engine: Engine) -> str | None:

@@ -29,13 +29,13 @@ from operational.models.erp import (
     SupplierPayment,
 )
 from operational.models.oa import ApprovalRequest, Task
-from operational.models.system import AuditLog, IdempotencyKey, UserAccount
+from operational.models.system import AuditLog, IdempotencyKey, StoreChange, UserAccount
 
 __all__ = [
     "Activity", "ApprovalRequest", "AuditLog", "Campaign", "Contact", "Customer", "Delivery",
     "Employee", "GoodsReceipt", "IdempotencyKey", "Invoice", "InvoiceLine", "Lead",
     "Opportunity", "OpportunityStageChange", "Payment", "Product", "PurchaseOrder",
     "PurchaseOrderLine", "ReplenishmentSuggestion", "SalesOrder", "SalesOrderLine",
-    "ServiceTicket", "StockLevel", "StockMovement", "Supplier", "SupplierPayment", "Task",
-    "UserAccount",
+    "ServiceTicket", "StockLevel", "StockMovement", "StoreChange", "Supplier", "SupplierPayment",
+    "Task", "UserAccount",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON
+from sqlalchemy import JSON, BigInteger
 from sqlmodel import Field, SQLModel
 
 from operational.models.base import TableBase
@@ -49,3 +49,16 @@ class IdempotencyKey(SQLModel, table=True):
     created_at: datetime | None = Field(
         default=None, sa_column_kwargs={"server_default": utcnow(), "nullable": False}
     )
+
+
+class StoreChange(SQLModel, table=True):
+    """Per-table change counters, written only by triggers (``operational/change_counters.py``):
+    the row with ``txid`` 0 holds a table's base; on PostgreSQL each writing transaction adds
+    one row of its own, folded into the base by ``compact``."""
+
+    __tablename__ = "store_change"
+    table_name: str = Field(primary_key=True, max_length=60)
+    txid: int = Field(
+        primary_key=True, sa_type=BigInteger, sa_column_kwargs={"autoincrement": False}
+    )
+    n: int = Field(sa_type=BigInteger)

@@ -27,7 +27,7 @@ def test_fresh_store_is_refused_until_upgraded(store_url: str) -> None:
         )
         upgrade(engine)
         check_schema(engine)
-        assert current_revision(engine) == head_revision() == "0001"
+        assert current_revision(engine) == head_revision() == "0002"
         tables = set(inspect(engine).get_table_names())
         assert set(SQLModel.metadata.tables) <= tables
         assert "alembic_version" in tables
@@ -39,11 +39,11 @@ def test_old_revision_is_refused(store_engine) -> None:  # noqa: ANN001
     with store_engine.begin() as conn:
         conn.execute(text("update alembic_version set version_num = '0000'"))
     try:
-        with pytest.raises(SchemaNotMigrated, match="at revision 0000, latest is 0001"):
+        with pytest.raises(SchemaNotMigrated, match="at revision 0000, latest is 0002"):
             check_schema(store_engine)
     finally:  # the PostgreSQL store is reused by the next test
         with store_engine.begin() as conn:
-            conn.execute(text("update alembic_version set version_num = '0001'"))
+            conn.execute(text("update alembic_version set version_num = '0002'"))
 
 
 def test_migrations_match_the_models(store_engine) -> None:  # noqa: ANN001
