@@ -299,6 +299,11 @@ class SizeBench:
         seconds = [r.result["seconds"] for r in runs]
         modes = sorted({str(r.result["dbt_mode"]) for r in runs})
         self.checks["incremental_dbt_modes"] = [r.result["dbt_mode"] for r in runs]
+        # Tables whose change counter had not moved (not landed) / store tables reconciliation
+        # read again (the rest kept from the build before).
+        self.checks["incremental_tables_unchanged"] = [r.result["tables_unchanged"] for r in runs]
+        self.checks["incremental_store_tables_read"] = [
+            r.result["reconcile_store_tables_read"] for r in runs]
         self.add("refresh.incremental", f"incremental refresh after {n} new orders: total", "s",
                  seconds, f"dbt {'/'.join(modes)}")
         for stage in REFRESH_STAGES:

@@ -57,6 +57,8 @@ def _report(report: Any) -> dict[str, Any]:
         "dbt_runner": report.dbt_runner,
         "dbt_worker_peak_mb": report.dbt_worker_peak_mb,
         "reconcile_store_seconds": report.reconcile_store_seconds,
+        "tables_unchanged": report.tables_unchanged,
+        "reconcile_store_tables_read": report.reconcile_store_tables_read,
         "build_file": report.build_file,
         "build_file_mb_written": report.build_file_mb_written,
     }

@@ -6,10 +6,12 @@ window (late commits carry an older ``updated_at``), keep those that are new or 
 the store. Data and cursors are written in one DuckDB transaction, so the cursor is
 never ahead of the data: a failed landing leaves both as they were.
 
-Cost follows the change: the cursor filter runs inside the store, on its ``updated_at``
-index (``store_rows_since``), and deletes are looked for only when the store's row count
-or key sum differs from the warehouse's, so a refresh after 100 orders reads hundreds of
-rows, not millions.
+Cost follows the change: the store's change counters (``operational/change_counters.py``)
+are read first, and a table whose counter has not moved since its last landing is not read
+at all. Otherwise the cursor filter runs inside the store, on its ``updated_at`` index
+(``store_rows_since``), and deletes are looked for only when the store's row count or key
+sum differs from the warehouse's, so a refresh after 100 orders reads hundreds of rows, not
+millions.
 
 ``meta.changed_rows`` lists what this landing changed: the key of every row inserted,
 replaced or deleted, with the row as the warehouse held it before (JSON, null for a new
@@ -41,7 +43,7 @@ class SchemaDriftError(RuntimeError):
 @dataclass
 class TableLanding:
     table: str
-    mode: str  # "full" | "incremental"
+    mode: str  # "full" | "incremental" | "unchanged" (counter not moved: not read)
     landed: int  # rows inserted or replaced
     deleted: int
     cursor_at: datetime | None
@@ -54,6 +56,8 @@ class LandingReport:
     seconds: float
     # Each table's cursor as this landing left it: reconciliation's cut-off.
     cutoffs: Cutoffs = field(default_factory=dict)
+    # Each table's change counter, read before any row (absent: no counter to trust).
+    signatures: dict[str, int] = field(default_factory=dict)
 
     @property
     def rows_landed(self) -> int:
@@ -79,6 +83,11 @@ def ensure_meta(con: duckdb.DuckDBPyConnection) -> None:
             landed_at timestamp
         )
         """
+    )
+    # The store's change counter the table was landed at (warehouses of older versions
+    # gain the column; null: read the table).
+    con.execute(
+        "alter table meta.landing_state add column if not exists store_signature bigint"
     )
     con.execute(
         "create table if not exists meta.changed_rows "
@@ -143,6 +152,24 @@ def store_rows_since(alias: str, backend: str, table: str, column: str, since: d
     return f"(select * from {alias}.{_q(table)} where {_q(column)} >= '{bound}')"
 
 
+def store_signatures(
+    con: duckdb.DuckDBPyConnection, alias: str, backend: str
+) -> dict[str, int]:
+    """Every counted table's change counter, as the store holds it now ({} for a store
+    without counters). Read before any row, so a write after it shows at the next refresh."""
+    from operational.change_counters import signatures_sql
+
+    query = "sqlite_query" if backend == "sqlite" else "postgres_query"
+    try:
+        rows = con.execute(
+            f"select table_name, signature from {query}({_sql_text(alias)}, "
+            f"{_sql_text(signatures_sql(backend))})"
+        ).fetchall()
+    except duckdb.Error:  # a store migrated before the counters: read every table
+        return {}
+    return {table: int(signature) for table, signature in rows}
+
+
 def _store_count_and_key_sum(
     con: duckdb.DuckDBPyConnection, alias: str, backend: str, table: str, key: str
 ) -> tuple[int, int]:
@@ -192,6 +219,7 @@ def _land_table(
     overlap: timedelta,
     source_columns: Columns,
     raw_columns: Columns,
+    signature: int | None = None,
 ) -> TableLanding:
     source = _source_columns(source_columns, spec.name)
     raw = raw_columns.get(spec.name, {})
@@ -200,9 +228,15 @@ def _land_table(
     src = f"{alias}.{_q(spec.name)}"
     target = f"raw.{_q(spec.name)}"
     state = con.execute(
-        "select cursor_at from meta.landing_state where table_name = ?", [spec.name]
+        "select cursor_at, store_signature from meta.landing_state where table_name = ?",
+        [spec.name],
     ).fetchone()
-    cursor_at = state[0] if state else None
+    cursor_at, landed_signature = state if state else (None, None)
+    added = [c for c in columns if c not in raw] if raw else []
+    if not (full or added) and raw and signature is not None and signature == landed_signature:
+        # No write has reached the table since it was last landed: nothing to read.
+        _save_cursor(con, spec.name, cursor_at, signature)
+        return TableLanding(spec.name, "unchanged", 0, 0, cursor_at)
 
     if full or not raw or cursor_at is None:
         before = con.execute(f"select count(*) from {target}").fetchone()[0] if raw else 0  # type: ignore[index]
@@ -212,12 +246,11 @@ def _land_table(
         )
         landed = con.execute(f"select count(*) from {target}").fetchone()[0]  # type: ignore[index]
         new_cursor = con.execute(f"select max({_q(spec.cursor)}) from {target}").fetchone()[0]  # type: ignore[index]
-        _save_cursor(con, spec.name, new_cursor)
+        _save_cursor(con, spec.name, new_cursor, signature)
         if landed or before:  # an empty table landed empty again changed nothing
             _record_changes(con, spec.name, target, _q(spec.key), None)
         return TableLanding(spec.name, "full", landed, 0, new_cursor)
 
-    added = [c for c in columns if c not in raw]
     for name in added:
         con.execute(f"alter table {target} add column {_q(name)} {columns[name]}")
     if added:
@@ -267,7 +300,7 @@ def _land_table(
             _record_changes(con, spec.name, target, key, "_gone")
             con.execute(f"delete from {target} where {key} in (select {key} from _gone)")
     new_cursor = con.execute("select max(updated_at) from _stage").fetchone()[0]  # type: ignore[index]
-    _save_cursor(con, spec.name, max(filter(None, [new_cursor, cursor_at])))
+    _save_cursor(con, spec.name, max(filter(None, [new_cursor, cursor_at])), signature)
     return TableLanding(spec.name, "incremental", landed, deleted, new_cursor or cursor_at, added)
 
 
@@ -277,15 +310,18 @@ def landing_cutoffs(con: duckdb.DuckDBPyConnection) -> Cutoffs:
     return {spec.name: found.get(spec.name) for spec in landed_tables()}
 
 
-def _save_cursor(con: duckdb.DuckDBPyConnection, table: str, cursor_at: datetime | None) -> None:
+def _save_cursor(
+    con: duckdb.DuckDBPyConnection, table: str, cursor_at: datetime | None, signature: int | None
+) -> None:
     # Never ahead of the clock: a row stamped in the future (imported history, a skewed
     # writer) must not push the cursor past rows that real writers commit now.
     now = con.execute("select cast(now() as timestamp)").fetchone()[0]  # type: ignore[index]
     if cursor_at is not None and cursor_at > now:
         cursor_at = now
     con.execute(
-        "insert or replace into meta.landing_state values (?, ?, cast(now() as timestamp))",
-        [table, cursor_at],
+        "insert or replace into meta.landing_state (table_name, cursor_at, landed_at, "
+        "store_signature) values (?, ?, cast(now() as timestamp), ?)",
+        [table, cursor_at, signature],
     )
 
 
@@ -304,6 +340,11 @@ def land(
     specs = landed_tables()
     results: list[TableLanding] = []
     try:
+        signatures = store_signatures(con, "src", backend)
+    except BaseException:
+        con.execute("detach src")
+        raise
+    try:
         con.execute("begin transaction")
         con.execute("delete from meta.changed_rows")
         source_columns = _columns(con, "database_name = ?", ["src"])
@@ -313,7 +354,8 @@ def land(
         for i, spec in enumerate(specs):
             results.append(
                 _land_table(con, spec, alias="src", backend=backend, full=full, overlap=overlap,
-                            source_columns=source_columns, raw_columns=raw_columns)
+                            source_columns=source_columns, raw_columns=raw_columns,
+                            signature=signatures.get(spec.name))
             )
             if progress:
                 progress(spec.name, i + 1, len(specs))
@@ -324,4 +366,4 @@ def land(
         raise
     finally:
         con.execute("detach src")
-    return LandingReport(results, time.perf_counter() - started, cutoffs)
+    return LandingReport(results, time.perf_counter() - started, cutoffs, signatures)

@@ -11,20 +11,29 @@ and the keys of the rows changed after it come from the same scan, so from one s
 the store. It needs only the cut-offs, not the warehouse, so a refresh reads it on a
 thread of its own (``StoreScan``) while dbt builds. The warehouse side (``compare``) then
 sums ``raw`` without those late keys and compares day by day.
+
+A table whose change counter (``operational/change_counters.py``, read before any row) and
+cut-off are the same as at the last reconciled build is not read again: its store side is
+the one that build kept (``meta.reconcile_store_side``, ``save_store_side``). The warehouse
+side is always summed afresh, so a corrupted ``raw`` table is caught all the same; a full
+refresh reads every table.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import duckdb
 
 from ingestion.catalog import TableSpec, landed_tables
 from ingestion.duck import attach_store, connect
-from ingestion.landing import Cutoffs, _q, landing_cutoffs
+from ingestion.landing import Cutoffs, _q, landing_cutoffs, store_signatures
 
 
 @dataclass
@@ -54,6 +63,7 @@ class TableCheck:
 class ReconciliationReport:
     checks: list[TableCheck]
     store_seconds: float = 0.0  # reading the store side (overlapping dbt in a refresh)
+    store_reused: list[str] = field(default_factory=list)  # store side kept, not read again
 
     @property
     def ok(self) -> bool:
@@ -83,6 +93,24 @@ class StoreSide:
     late: dict[str, list[int]] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)  # tables empty at landing: all rows now
     seconds: float = 0.0
+    # Each table's change counter, read before its rows (absent: no counter to trust).
+    signatures: dict[str, int] = field(default_factory=dict)
+    reused: list[str] = field(default_factory=list)  # tables taken from ``previous``, not read
+
+    def _reuse(self, table: str, previous: StoreSide | None) -> bool:
+        """Take ``table`` from ``previous`` if nothing can have changed it since."""
+        signature = self.signatures.get(table)
+        if (previous is None or signature is None or previous.signatures.get(table) != signature
+                or previous.cutoffs.get(table) != self.cutoffs.get(table)):
+            return False
+        if table in previous.rows:
+            self.rows[table] = previous.rows[table]
+        elif table in previous.days:
+            self.days[table], self.late[table] = previous.days[table], previous.late[table]
+        else:
+            return False
+        self.reused.append(table)
+        return True
 
 
 def _col(spec: TableSpec, name: str) -> str:
@@ -102,18 +130,22 @@ def _sums_sql(spec: TableSpec, relation: str, *, where: str, extra: str = "") ->
 
 
 def read_store_side(
-    store_url: str, cutoffs: Cutoffs, con: duckdb.DuckDBPyConnection | None = None
+    store_url: str, cutoffs: Cutoffs, con: duckdb.DuckDBPyConnection | None = None,
+    previous: StoreSide | None = None,
 ) -> StoreSide:
-    """Read the store side: one scan per table (``con``: an in-memory DuckDB to use)."""
+    """Read the store side: one scan per table (``con``: an in-memory DuckDB to use), except
+    the tables ``previous`` (the last reconciled build's) still holds as they are."""
     started = time.perf_counter()
     own = con is None
     con = con or connect()
-    attach_store(con, store_url, alias="src")
+    backend = attach_store(con, store_url, alias="src")
     try:
-        side = StoreSide(cutoffs)
+        side = StoreSide(cutoffs, signatures=store_signatures(con, "src", backend))
         for spec in landed_tables():
             relation = f"src.{_q(spec.name)}"
             cutoff = cutoffs.get(spec.name)
+            if side._reuse(spec.name, previous):
+                continue
             if cutoff is None:
                 side.rows[spec.name] = con.execute(f"select count(*) from {relation}").fetchone()[0]  # type: ignore[index]
                 continue
@@ -129,6 +161,50 @@ def read_store_side(
         con.execute("detach src")
         if own:
             con.close()
+
+
+_STORE_SIDE = "meta.reconcile_store_side"
+
+
+def save_store_side(con: duckdb.DuckDBPyConnection, side: StoreSide) -> None:
+    """Keep ``side`` in the build (``con``) for the next refresh: tables with a counter only."""
+    con.execute(
+        f"create or replace table {_STORE_SIDE} (table_name varchar primary key, "
+        "signature bigint, cutoff timestamp, all_rows bigint, late varchar, days varchar)"
+    )
+    rows: list[tuple[Any, ...]] = []
+    for table, signature in side.signatures.items():
+        if table in side.rows:
+            rows.append((table, signature, side.cutoffs.get(table), side.rows[table], None, None))
+        elif table in side.days:
+            days = [[d.isoformat() if d is not None else None, v[0], str(v[1]),
+                     *(None if m is None else str(m) for m in v[2:])]
+                    for d, v in side.days[table].items()]
+            rows.append((table, signature, side.cutoffs.get(table), None,
+                         json.dumps(side.late[table]), json.dumps(days)))
+    if rows:
+        con.executemany(f"insert into {_STORE_SIDE} values (?, ?, ?, ?, ?, ?)", rows)
+
+
+def load_store_side(con: duckdb.DuckDBPyConnection) -> StoreSide | None:
+    """The store side the build in ``con`` was reconciled with (None: none kept)."""
+    try:
+        found = con.execute(f"select * from {_STORE_SIDE}").fetchall()
+    except duckdb.CatalogException:
+        return None
+    side = StoreSide({})
+    for table, signature, cutoff, all_rows, late, days in found:
+        side.signatures[table], side.cutoffs[table] = signature, cutoff
+        if all_rows is not None:
+            side.rows[table] = all_rows
+            continue
+        side.late[table] = json.loads(late)
+        side.days[table] = {
+            (date.fromisoformat(d) if d is not None else None):
+                (n, int(h), *(None if m is None else Decimal(m) for m in money))
+            for d, n, h, *money in json.loads(days)
+        }
+    return side
 
 
 def compare(con: duckdb.DuckDBPyConnection, store: StoreSide) -> ReconciliationReport:
@@ -149,7 +225,8 @@ def compare(con: duckdb.DuckDBPyConnection, store: StoreSide) -> ReconciliationR
                           {"cutoff": store.cutoffs[spec.name]}).fetchall()
         checks.append(_check(spec, store.days[spec.name], {r[0]: r[1:] for r in raw if r[1]}))
     con.execute("drop table if exists _late")
-    return ReconciliationReport(checks, store_seconds=store.seconds)
+    return ReconciliationReport(checks, store_seconds=store.seconds,
+                                store_reused=list(store.reused))
 
 
 def _check(spec: TableSpec, src: DaySums, raw: DaySums) -> TableCheck:
@@ -179,14 +256,16 @@ class StoreScan:
     failed). A scan that failed is read again, once, by ``result``: its error may have
     been transient, and the Prefect flow's retries of the reconcile stage call it again."""
 
-    def __init__(self, store_url: str, cutoffs: Cutoffs) -> None:
-        self.store_url, self.cutoffs = store_url, cutoffs
+    def __init__(
+        self, store_url: str, cutoffs: Cutoffs, previous: StoreSide | None = None
+    ) -> None:
+        self.store_url, self.cutoffs, self.previous = store_url, cutoffs, previous
         self._con = connect()
         # One core for the scan, the others for dbt building meanwhile.
         self._con.execute("SET threads = 1")
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="reconcile-store")
         self._future: Future[StoreSide] = self._pool.submit(
-            read_store_side, store_url, cutoffs, self._con)
+            read_store_side, store_url, cutoffs, self._con, previous)
 
     def result(self, timeout: float | None = None) -> StoreSide:
         try:
@@ -194,7 +273,7 @@ class StoreScan:
         except TimeoutError:
             raise
         except Exception:  # noqa: BLE001 - read once more, inline, and let that error tell
-            return read_store_side(self.store_url, self.cutoffs)
+            return read_store_side(self.store_url, self.cutoffs, previous=self.previous)
 
     def cancel(self) -> None:
         if not self._future.done():

@@ -26,7 +26,10 @@ from ingestion.reconcile import (
     ReconciliationFailed,
     ReconciliationReport,
     StoreScan,
+    StoreSide,
     compare,
+    load_store_side,
+    save_store_side,
 )
 from operational.settings import Settings, get_settings
 from serving.dbt import DbtResult, project_fingerprint, run_dbt_build
@@ -62,6 +65,9 @@ class RefreshReport:
     # Reading the store for reconciliation, alongside dbt: not in ``stages``, whose
     # "reconcile" is the wait for that read after dbt plus the warehouse side.
     reconcile_store_seconds: float | None = None
+    # Tables whose change counter had not moved: neither landed nor read for reconciliation.
+    tables_unchanged: int = 0
+    reconcile_store_tables_read: int | None = None
     error: str | None = None
     as_of_date: str | None = None
     project_hash: str | None = None
@@ -110,26 +116,47 @@ class _Timer:
         self.report.stages[self.stage] = round(time.perf_counter() - self.t0, 3)
 
 
-def stage_land(settings: Settings, *, full: bool) -> LandingReport:
+def stage_land(settings: Settings, *, full: bool) -> tuple[LandingReport, StoreSide | None]:
+    """Land, and (not ``full``) take the store side the last good build was reconciled
+    with: reconciliation reads again only the tables whose change counter has moved."""
     con = connect(settings.build_db_path)
     try:
-        return land(
+        landing = land(
             con,
             settings.store_url,
             full=full,
             overlap=timedelta(minutes=settings.overlap_minutes),
         )
+        kept = None if full else load_store_side(con)
     finally:
         con.close()
+    if landing.signatures:
+        compact_counters(settings.store_url)
+    return landing, kept
+
+
+def compact_counters(store_url: str) -> None:
+    """PostgreSQL keeps a counter row per writing transaction: fold them (a few ms)."""
+    if not store_url.startswith("postgresql"):
+        return
+    from operational.change_counters import compact
+    from operational.db import get_engine
+
+    with get_engine(store_url).begin() as conn:
+        compact(conn)
 
 
 def stage_reconcile(settings: Settings, *, scan: StoreScan) -> ReconciliationReport:
     """The store side read by ``scan`` (begun after landing, while dbt built) against the
-    landed ``raw`` tables, which dbt reads but never writes."""
+    landed ``raw`` tables, which dbt reads but never writes. A build that reconciles keeps
+    its store side for the next refresh."""
     store = scan.result()
     con = connect(settings.build_db_path)
     try:
-        return compare(con, store)
+        report = compare(con, store)
+        if report.ok:
+            save_store_side(con, store)
+        return report
     finally:
         con.close()
 
@@ -244,12 +271,13 @@ def run_refresh(
             as_of = datetime.now(UTC)
             report.as_of = as_of.isoformat()
             with _Timer(report, "land", say):
-                landing = call("land", stage_land, settings=settings, full=full)
+                landing, kept_store_side = call("land", stage_land, settings=settings, full=full)
             report.rows_landed = {t.table: t.landed for t in landing.tables}
             report.rows_deleted = landing.rows_deleted
+            report.tables_unchanged = sum(t.mode == "unchanged" for t in landing.tables)
             # The store side of reconciliation needs only the cut-offs: it is read while dbt
             # builds, and the build is published only once both sides agree.
-            scan = StoreScan(settings.store_url, landing.cutoffs)
+            scan = StoreScan(settings.store_url, landing.cutoffs, kept_store_side)
             try:
                 as_of_date = as_of.astimezone(ZoneInfo(settings.timezone)).date().isoformat()
                 report.as_of_date, report.project_hash = as_of_date, project_fingerprint()
@@ -275,6 +303,7 @@ def run_refresh(
                     recon = call("reconcile", stage_reconcile, settings=settings, scan=scan)
                 report.reconciled_tables = len(recon.checks)
                 report.reconcile_store_seconds = round(recon.store_seconds, 3)
+                report.reconcile_store_tables_read = len(recon.checks) - len(recon.store_reused)
                 if not recon.ok:
                     report.reconciliation_failures = recon.failures
                     raise ReconciliationFailed(recon)

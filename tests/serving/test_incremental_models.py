@@ -163,6 +163,12 @@ def test_changes_to_orders_rebuild_those_orders_and_equal_a_full_rebuild(home: H
 
     report = home.refresh()
     assert report.status == "success" and report.dbt_mode == "changed"
+    # Only the three tables written to were landed and read again for reconciliation; the
+    # others' change counters had not moved.
+    assert {t for t, n in report.rows_landed.items() if n} == {
+        "delivery", "sales_order_line", "sales_order"}
+    assert report.tables_unchanged == report.reconciled_tables - 3
+    assert report.reconcile_store_tables_read == 3
     rebuilt = home.built_for("fct_order_lines")
     assert rebuilt is not None, "fct_order_lines was rebuilt whole, not by order"
     touched = {gone, moved, target, line_changed[1], cancelled, reassigned}
