@@ -16,6 +16,8 @@ from typing import Any
 from sqlalchemy import Date, DateTime, Table, text
 from sqlalchemy.engine import Connection, Engine
 
+from operational import change_counters
+
 Progress = Callable[[str, int, int], None]
 TAIL = ("updated_by", "version")
 TAIL_VALUES = ("demo", 1)
@@ -87,31 +89,42 @@ def write_all(
         pg = conn.dialect.name == "postgresql"
         if pg:
             conn.exec_driver_sql("SET LOCAL TIME ZONE 'UTC'")
-        for table in all_tables():
-            if table.name not in rows:
-                continue
-            columns, data = rows[table.name]
-            columns = (*columns, *TAIL)
-            missing = set(columns) - set(table.c.keys())
-            if missing:
-                raise ValueError(f"{table.name} has no column(s) {sorted(missing)}")
-            total = len(data)
-            if progress:
-                progress(table.name, 0, total)
-            for k in range(0, total, BATCH):
-                batch = data[k : k + BATCH]
-                if conn.dialect.name == "sqlite":
-                    _sqlite(conn, table, columns, batch)
-                elif pg:
-                    _copy(conn, table, columns, batch)
-                else:
-                    _core(conn, table, columns, batch)
-                if progress:
-                    progress(table.name, min(k + BATCH, total), total)
-            counts[table.name] = total
+        with change_counters.bulk_load(conn, [t.name for t in all_tables() if t.name in rows]):
+            _write_tables(conn, rows, progress, counts)
         if pg:
             _restart_sequences(conn, [t for t in all_tables() if t.name in rows])
     return counts
+
+
+def _write_tables(
+    conn: Connection,
+    rows: dict[str, tuple[Sequence[str], list[tuple]]],
+    progress: Progress | None,
+    counts: dict[str, int],
+) -> None:
+    pg = conn.dialect.name == "postgresql"
+    for table in all_tables():
+        if table.name not in rows:
+            continue
+        columns, data = rows[table.name]
+        columns = (*columns, *TAIL)
+        missing = set(columns) - set(table.c.keys())
+        if missing:
+            raise ValueError(f"{table.name} has no column(s) {sorted(missing)}")
+        total = len(data)
+        if progress:
+            progress(table.name, 0, total)
+        for k in range(0, total, BATCH):
+            batch = data[k : k + BATCH]
+            if conn.dialect.name == "sqlite":
+                _sqlite(conn, table, columns, batch)
+            elif pg:
+                _copy(conn, table, columns, batch)
+            else:
+                _core(conn, table, columns, batch)
+            if progress:
+                progress(table.name, min(k + BATCH, total), total)
+        counts[table.name] = total
 
 
 def _sqlite(conn: Connection, table: Table, columns: Sequence[str], batch: list[tuple]) -> None:

@@ -19,6 +19,8 @@ from sqlalchemy import Table, bindparam, func, literal_column, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.elements import ColumnElement
 
+from operational import change_counters
+
 BATCH = 10_000
 SQLITE_CACHE_KIB = -262_144  # negative: KiB, so at most 256 MiB while importing
 Progress = Callable[[str, int, int], None]
@@ -159,7 +161,9 @@ def insert_rows(
     then only repeat that work, one query per row and key, which more than doubles the time
     of a large ``COPY``; so when the role may set ``session_replication_role`` and the table
     has no triggers of its own, they are skipped for this ``COPY`` (as ``pg_restore
-    --disable-triggers`` does). Otherwise the checks run as usual.
+    --disable-triggers`` does), and the table's change counter is moved by hand, as its
+    trigger would. Otherwise the checks run as usual. On SQLite the counter's row trigger
+    is set aside for the load (``change_counters.bulk_load``).
     """
     cols = [*columns, "updated_by", "version"]
     tail: tuple[Any, ...] = (actor, 1)
@@ -173,15 +177,17 @@ def insert_rows(
     fast = not sqlite and references_locked and _may_skip_fk_triggers(conn, table_name)
     if fast:
         conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+        change_counters.record_write(conn, table_name)
     it = iter(rows)
     if sqlite:
         sql = f'INSERT INTO "{table_name}" ({names}) VALUES ({", ".join("?" * len(cols))})'
-        for _ in range(0, count, BATCH):
-            batch = [r + tail for r in islice(it, BATCH)]
-            conn.exec_driver_sql(sql, batch)
-            done += len(batch)
-            if progress:
-                progress("write", done, total)
+        with change_counters.bulk_load(conn, [table_name]):
+            for _ in range(0, count, BATCH):
+                batch = [r + tail for r in islice(it, BATCH)]
+                conn.exec_driver_sql(sql, batch)
+                done += len(batch)
+                if progress:
+                    progress("write", done, total)
     else:  # one COPY: the server parses rows as they arrive while the next are formatted
         cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         with cur.copy(f'COPY "{table_name}" ({names}) FROM STDIN') as cp:
@@ -201,7 +207,8 @@ def insert_rows(
 
 def _may_skip_fk_triggers(conn: Connection, table_name: str) -> bool:
     """The role may set ``session_replication_role`` and the table's only triggers are the
-    internal foreign-key ones (a trigger someone adds later is never skipped)."""
+    internal foreign-key ones and its change counter's, which the caller then moves by hand
+    (a trigger someone adds later is never skipped)."""
     allowed = conn.exec_driver_sql(
         "select rolsuper from pg_roles where rolname = current_user"
     ).scalar()
@@ -214,9 +221,9 @@ def _may_skip_fk_triggers(conn: Connection, table_name: str) -> bool:
     own = conn.execute(
         text(
             "select count(*) from pg_trigger where tgrelid = cast(:t as regclass) "
-            "and not tgisinternal"
+            "and not tgisinternal and tgname <> :counter"
         ),
-        {"t": f'"{table_name}"'},
+        {"t": f'"{table_name}"', "counter": change_counters.TABLE},
     ).scalar_one()
     return own == 0
 

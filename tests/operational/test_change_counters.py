@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -10,8 +12,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from ingestion.catalog import landed_tables
-from operational import change_counters
+from operational import change_counters, demo
 from operational.db import make_engine
+from operational.importer import import_file
+from operational.importer.store import _may_skip_fk_triggers
 from operational.models import Customer, Product
 
 
@@ -110,3 +114,32 @@ def test_postgres_writers_do_not_wait_on_a_counter_and_compaction_keeps_the_sums
         assert _signatures(engine) == counted
     finally:
         engine.dispose()
+
+
+def test_bulk_loads_move_the_counters_of_what_they_wrote(
+    store_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo seed and the importer write without a trigger per row (SQLite: the triggers
+    set aside for the load; PostgreSQL: COPY with the foreign-key triggers off) and still
+    leave every table they wrote with a counter that has moved, and triggers in place."""
+    before = _signatures(store_engine)
+    path = tmp_path / "customers.csv"
+    path.write_text("customer_code,name\nC1,First\nC2,Second\n", encoding="utf-8")
+    assert import_file(engine=store_engine, entity="customers", path=path).imported == 2
+    after_import = _signatures(store_engine)
+    assert set(after_import) == set(before)  # no counter lost its triggers
+    assert "customer" in _moved(before, after_import)
+    if store_engine.dialect.name == "postgresql":  # the fast COPY is kept
+        with store_engine.connect() as conn:
+            assert _may_skip_fk_triggers(conn, "customer")
+
+    with store_engine.begin() as conn:
+        conn.execute(text("delete from audit_log"))
+        conn.execute(text("delete from customer"))
+    before = _signatures(store_engine)
+    monkeypatch.setitem(demo.SCALES, "tiny", demo.Scale(400, 40, 40, 20, 10, 10, 20))
+    counts = demo.generate(engine=store_engine, scale="tiny", seed=7, today=date(2026, 5, 1))
+    after_seed = _signatures(store_engine)
+    assert set(after_seed) == set(before)
+    written = {t for t, n in counts.items() if n and t in before}
+    assert written and written <= set(_moved(before, after_seed))
