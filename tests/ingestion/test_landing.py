@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -12,7 +11,6 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from ingestion.duck import connect
 from ingestion.landing import SchemaDriftError, land
 from operational.models import Customer, Employee
 
@@ -22,13 +20,6 @@ def _add_customers(engine: Engine, n: int, start: int = 1) -> None:
         for i in range(start, start + n):
             s.add(Customer(code=f"C{i:04d}", name=f"Customer {i}", credit_limit=Decimal(f"{i}.05")))
         s.commit()
-
-
-@pytest.fixture
-def duck(tmp_path: Path):
-    con = connect(tmp_path / "build.duckdb")
-    yield con
-    con.close()
 
 
 def test_first_run_lands_everything_second_run_lands_nothing(store_engine, store_url, duck):

@@ -5,13 +5,10 @@ caught."""
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
-import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from ingestion.duck import connect
 from ingestion.landing import land
 from ingestion.reconcile import (
     StoreScan,
@@ -41,13 +38,6 @@ def _reprice(engine: Engine, product_id: int, price: str) -> None:
         p.list_price = Decimal(price)
         s.add(p)
         s.commit()
-
-
-@pytest.fixture
-def duck(tmp_path: Path):
-    con = connect(tmp_path / "build.duckdb")
-    yield con
-    con.close()
 
 
 def _modes(report) -> dict[str, str]:  # noqa: ANN001
