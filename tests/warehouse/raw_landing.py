@@ -17,7 +17,8 @@ from sqlmodel import SQLModel
 
 from operational.types import ExactDecimal
 
-NOT_LANDED = frozenset({"user_account", "audit_log", "idempotency_key"})
+# Secrets and bookkeeping (the change counters) never reach the warehouse.
+NOT_LANDED = frozenset({"user_account", "audit_log", "idempotency_key", "store_change"})
 
 
 def _ext(name: str) -> Path:
