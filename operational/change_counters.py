@@ -31,6 +31,9 @@ from sqlalchemy import Connection, text
 TABLE = "store_change"
 BASE_MIN = 2**32
 _PG_FUNCTION = "store_change_bump"
+# What a PostgreSQL counter trigger does: one row per writing transaction and table.
+_PG_BUMP = (f"insert into {TABLE} (table_name, txid, n) values ({{table}}, txid_current(), 1) "
+            "on conflict (table_name, txid) do nothing")
 
 
 def _random_base() -> int:
@@ -55,8 +58,7 @@ def install(conn: Connection, tables: list[str]) -> None:
         conn.execute(text(f"""
             create or replace function {_PG_FUNCTION}() returns trigger language plpgsql as $$
             begin
-                insert into {TABLE} (table_name, txid, n) values (tg_table_name, txid_current(), 1)
-                on conflict (table_name, txid) do nothing;
+                {_PG_BUMP.format(table="tg_table_name")};
                 return null;
             end $$"""))
     for table in tables:
@@ -81,9 +83,7 @@ def record_write(conn: Connection, table: str) -> None:
     """PostgreSQL: what ``table``'s trigger does, for a write made with triggers off
     (``session_replication_role = replica``), in the same transaction."""
     if conn.dialect.name == "postgresql":
-        conn.execute(text(
-            f"insert into {TABLE} (table_name, txid, n) values (:t, txid_current(), 1) "
-            "on conflict (table_name, txid) do nothing"), {"t": table})
+        conn.execute(text(_PG_BUMP.format(table=":t")), {"t": table})
 
 
 @contextmanager
@@ -98,7 +98,7 @@ def bulk_load(conn: Connection, tables: list[str]) -> Iterator[None]:
         return
     counted = [t for t in tables if conn.execute(text(
         "select 1 from sqlite_master where type = 'trigger' and name = :n"),
-        {"n": f"{TABLE}_{t}_insert"}).first()]
+        {"n": next(iter(_sqlite_triggers(t)))}).first()]
     uninstall(conn, counted)
     yield
     install(conn, counted)

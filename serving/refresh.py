@@ -130,20 +130,13 @@ def stage_land(settings: Settings, *, full: bool) -> tuple[LandingReport, StoreS
         kept = None if full else load_store_side(con)
     finally:
         con.close()
-    if landing.signatures:
-        compact_counters(settings.store_url)
+    if landing.signatures:  # PostgreSQL keeps a counter row per writing transaction: fold them
+        from operational.change_counters import compact
+        from operational.db import get_engine
+
+        with get_engine(settings.store_url).begin() as conn:
+            compact(conn)
     return landing, kept
-
-
-def compact_counters(store_url: str) -> None:
-    """PostgreSQL keeps a counter row per writing transaction: fold them (a few ms)."""
-    if not store_url.startswith("postgresql"):
-        return
-    from operational.change_counters import compact
-    from operational.db import get_engine
-
-    with get_engine(store_url).begin() as conn:
-        compact(conn)
 
 
 def stage_reconcile(settings: Settings, *, scan: StoreScan) -> ReconciliationReport:

@@ -34,9 +34,8 @@ def all_tables() -> list[Table]:
     from sqlmodel import SQLModel
 
     import operational.models  # noqa: F401 - registers every table
-    from operational.change_counters import TABLE
 
-    return [t for t in SQLModel.metadata.sorted_tables if t.name != TABLE]
+    return [t for t in SQLModel.metadata.sorted_tables if t.name != change_counters.TABLE]
 
 
 def _first_table_with_rows(engine: Engine) -> str | None:
